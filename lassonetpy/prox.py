@@ -81,18 +81,19 @@ def _core(
     if lam_bar is not None:
         a = (a - lam_bar.unsqueeze(-2)).clamp_min(0)
     L = a.shape[-2]
-    srt = torch.sort(a, dim=-2, descending=True).values  # (..., L, G)
-    csum = torch.cumsum(srt, dim=-2)
-    csum = torch.cat([torch.zeros_like(csum[..., :1, :]), csum], dim=-2)  # s = 0..L
-    k = torch.arange(L + 1, dtype=u.dtype, device=u.device).unsqueeze(-1)  # (L+1, 1)
-    Mx = M.unsqueeze(-2)
+    # Work in (..., G, L) layout: sorting along the last, contiguous dimension is much faster.
+    srt = torch.sort(a.transpose(-1, -2), dim=-1, descending=True).values  # (..., G, L)
+    csum = torch.cumsum(srt, dim=-1)
+    csum = torch.cat([torch.zeros_like(csum[..., :1]), csum], dim=-1)  # s = 0..L
+    k = torch.arange(L + 1, dtype=u.dtype, device=u.device)  # (L+1,)
+    Mx = M.unsqueeze(-1)
     # ||b_s|| = (||v|| - lambda + M * sum_{i<=s} |u_(i)|)_+ / (1 + s M^2);  w_s = M ||b_s||
-    bnorm = (vnorm.unsqueeze(-2) - lam.unsqueeze(-2) + Mx * csum).clamp_min(0) / (1 + k * Mx * Mx)
+    bnorm = (vnorm.unsqueeze(-1) - lam.unsqueeze(-1) + Mx * csum).clamp_min(0) / (1 + k * Mx * Mx)
     w = Mx * bnorm
     # s* = #{s >= 1 : |u_(s)| >= w_{s-1}}; the condition is monotone in s (paper, Appendix A).
-    cond = (srt >= w[..., :L, :]) & (srt > 0)
-    s_star = cond.sum(dim=-2, keepdim=True)
-    new_norm = torch.gather(bnorm, -2, s_star).squeeze(-2)  # (..., G)
+    cond = (srt >= w[..., :L]) & (srt > 0)
+    s_star = cond.sum(dim=-1, keepdim=True)
+    new_norm = torch.gather(bnorm, -1, s_star).squeeze(-1)  # (..., G)
     return new_norm, a
 
 

@@ -1,0 +1,521 @@
+r"""The array-level core: :func:`fit_path` trains a batch of LassoNet models along a lambda path.
+
+For each model ``b`` (a row mask selects its training rows: CV folds, subsamples) it minimises
+
+.. math::
+
+    \mathrm{loss}_b(\theta, W) + \lambda \sum_g p_g \sqrt{|g|}\, \|\theta_g\|_2
+    \quad\text{s.t.}\quad \|W^{(0)}_g\|_\infty \le M \|\theta_g\|_2
+
+(``loss`` scaled as in glmnet, see :mod:`lassonetpy.families`; ``p_g`` the penalty factors,
+rescaled to sum to the number of groups as in glmnet; ``g`` runs over features or groups of
+features), first at ``lambda = 0`` (the dense fit), then along an increasing grid with warm
+starts until no penalised feature is left. All models run in lock-step on one grid.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from ._progress import Progress
+from ._validation import (
+    check_device,
+    check_dtype,
+    check_hidden,
+    check_lambda_seq,
+    check_matrix,
+    check_number,
+    check_vector,
+)
+from .errors import bad_value
+from .families import Family, ResponseInfo, get_family
+from .network import Params, forward, init_params
+from .prox import GroupIndex
+from .trainer import (
+    LambdaState,
+    Problem,
+    TrainConfig,
+    gradients,
+    group_norms,
+    objective_terms,
+    step_size,
+    train_dense,
+    train_lambda,
+)
+
+__all__ = ["fit_path", "PathResult"]
+
+
+@dataclass(frozen=True)
+class PathResult:
+    """Everything :func:`fit_path` computed, as plain arrays (read-only by convention).
+
+    Attributes
+    ----------
+    lambdas : ndarray of shape (L,)
+        Penalties in original units, increasing; ``lambdas[0] == 0`` is the dense fit.
+    selected : ndarray of shape (B, L, d), bool
+        Columns with a non-zero skip weight.
+    n_selected : ndarray of shape (B, L)
+        Number of selected columns; ``n_groups`` counts selected groups.
+    beta : ndarray of shape (B, L, n_outputs, d)
+        Skip (linear) coefficients on the original scale of ``X`` and ``y``.
+    a0 : ndarray of shape (B, L, n_outputs)
+        Intercepts: fitted linear predictor at the column means minus nothing (the network's
+        nonlinear part is centred at the means), so at ``M = 0`` it is the GLM intercept.
+    loss, objective, deviance, dev_ratio : ndarray of shape (B, L)
+        Training loss (family scaling, original units), penalised objective, deviance and
+        fraction of the null deviance explained, on each model's training rows.
+    null_deviance : ndarray of shape (B,)
+    epochs : ndarray of shape (B, L)
+        Epochs used at each lambda; ``converged`` tells whether the tolerance was met.
+    lr : ndarray of shape (B,)
+        Path step size of each model.
+    """
+
+    family: Family
+    response: ResponseInfo
+    hidden: tuple[int, ...]
+    M: np.ndarray
+    lambdas: np.ndarray
+    x_center: np.ndarray
+    x_scale: np.ndarray
+    groups: list[list[int]]
+    penalty_weight: np.ndarray
+    selected: np.ndarray
+    n_selected: np.ndarray
+    n_groups: np.ndarray
+    beta: np.ndarray
+    a0: np.ndarray
+    loss: np.ndarray
+    objective: np.ndarray
+    deviance: np.ndarray
+    null_deviance: np.ndarray
+    dev_ratio: np.ndarray
+    epochs: np.ndarray
+    converged: np.ndarray
+    lr: np.ndarray
+    states: list[list[torch.Tensor]] = field(repr=False)
+    timing: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def classes(self) -> np.ndarray | None:
+        """Class labels of classification families, else None."""
+        return self.response.classes
+
+    @property
+    def n_models(self) -> int:
+        """Number of models ``B`` trained together."""
+        return self.selected.shape[0]
+
+    def params(self, index: int, model: int = 0) -> Params:
+        """Network parameters of one model at path point ``index`` (batch dimension 1)."""
+        t = self.states[index]
+        nw = (len(t) - 1) // 2
+        return Params(t[0][model : model + 1], [w[model : model + 1] for w in t[1 : 1 + nw]],
+                      [b[model : model + 1] for b in t[1 + nw :]], int(self.response.n_outputs))
+
+    def predict(self, X: Any, index: int, model: int = 0, *, offset: Any = None,
+                type: str = "link") -> np.ndarray:
+        """Predictions of one model at one path point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d)
+            New inputs, on the original scale.
+        index : int
+            Path point (0 = dense fit).
+        model : int, optional
+            Model in the batch.
+        offset : array-like, optional
+            Offset added to the linear predictor (as at fit time).
+        type : {"link", "response"}
+            Linear predictor, or mean response (probabilities for classification).
+
+        Returns
+        -------
+        ndarray of shape (n, n_outputs)
+        """
+        Xa = check_matrix(X, "X")
+        if Xa.shape[1] != self.x_center.shape[0]:
+            raise bad_value("X", f"a matrix with {self.x_center.shape[0]} columns", f"shape {Xa.shape}")
+        if not -len(self.lambdas) <= index < len(self.lambdas):
+            raise bad_value("index", f"an integer in 0..{len(self.lambdas) - 1}", index)
+        p = self.params(index, model)
+        Z = torch.as_tensor((Xa - self.x_center) / self.x_scale, dtype=p.first.dtype)
+        with torch.no_grad():
+            eta = forward(p, Z)[0].double().numpy()
+        if offset is not None:
+            eta = eta + np.asarray(offset, dtype=np.float64).reshape(eta.shape[0], -1)
+        eta = self.response.center + self.response.scale * eta
+        if type == "link":
+            return eta
+        if type == "response":
+            return self.family.inverse_link(eta)
+        raise bad_value("type", "'link' or 'response'", type)
+
+
+def _check_M(M: Any, B: int) -> np.ndarray:
+    try:
+        Mv = np.asarray(M, dtype=np.float64)
+    except (TypeError, ValueError):
+        Mv = np.array([np.nan])
+    if isinstance(M, bool) or Mv.ndim > 1 or (Mv.ndim == 1 and Mv.shape[0] not in (1, B)):
+        Mv = np.array([np.nan])
+    Mv = np.broadcast_to(Mv, (B,)).copy()
+    if not np.isfinite(Mv).all() or (Mv < 0).any():
+        raise bad_value("M", f"a number >= 0 (or {B} of them, one per model)", M)
+    return Mv
+
+
+def _standardize(X: np.ndarray, w: np.ndarray, on: bool) -> tuple[np.ndarray, np.ndarray]:
+    d = X.shape[1]
+    if not on:
+        return np.zeros(d), np.ones(d)
+    ww = w / w.sum()
+    mu = ww @ X
+    sd = np.sqrt(ww @ (X - mu) ** 2)
+    sd = np.where(sd > 1e-12 * np.maximum(1.0, np.abs(mu)), sd, 1.0)
+    return mu, sd
+
+
+def _null_fit(prob: Problem, O: int) -> torch.Tensor:
+    """Intercept-only linear predictor per model (B, O), honouring the offset."""
+    eta0 = prob.family.null_eta(prob.y, prob.w)
+    if prob.offset is None:
+        return eta0
+    c = eta0.clone().requires_grad_(True)
+    opt = torch.optim.LBFGS([c], max_iter=50, line_search_fn="strong_wolfe")
+    n = prob.X.shape[0]
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        eta = c.unsqueeze(1).expand(-1, n, -1) + prob.offset
+        loss = prob.family.loss(eta, prob.y, prob.w).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return c.detach()
+
+
+def _null_model(p: Params, prob: Problem, eta0: torch.Tensor) -> Params:
+    """``p`` with no inputs (theta = W0 = 0) and the output bias set to the null fit."""
+    q = p.clone()
+    q.first.zero_()
+    const = forward(q, prob.X[:1])[:, 0, :]  # (B, O), the same for every row
+    q.biases[-1] = q.biases[-1] - const + eta0
+    return q
+
+
+def _lambda_max(p: Params, prob: Problem, eta0: torch.Tensor) -> torch.Tensor:
+    """Smallest lambda at which the input-free model is a fixed point of the prox step (B,)."""
+    q = _null_model(p, prob, eta0)
+    _, grads = gradients(q, prob, TrainConfig())
+    O = q.n_outputs
+    g_theta, g_w = grads[0][:, :O], grads[0][:, O:]
+    gi = prob.groups
+    col_t = (g_theta * g_theta).sum(-2)  # (B, d)
+    col_w = g_w.abs().sum(-2)
+    if gi is not None:
+        gid = gi.group_of_column().to(col_t.device)
+        col_t = torch.zeros(col_t.shape[0], gi.n_groups, dtype=col_t.dtype, device=col_t.device).index_add_(1, gid, col_t)
+        col_w = torch.zeros_like(col_t).index_add_(1, gid, col_w)
+    need = (col_t.sqrt() + prob.M * col_w) / prob.pen_weight.clamp_min(1e-30)
+    need = torch.where(prob.pen_weight > 0, need, torch.zeros_like(need))
+    return need.max(-1).values
+
+
+def fit_path(
+    X: Any,
+    y: Any,
+    family: str | Family = "gaussian",
+    *,
+    hidden: int | tuple[int, ...] = (100,),
+    M: float | Any = 10.0,
+    nlambda: int = 100,
+    lambda_: Any = None,
+    lambda_min_ratio: float = 1e-2,
+    groups: Any = None,
+    penalty_factor: Any = None,
+    weights: Any = None,
+    offset: Any = None,
+    masks: Any = None,
+    standardize: bool = True,
+    dropout: float = 0.0,
+    gamma: float = 0.0,
+    gamma_skip: float = 0.0,
+    batch_size: int | None = None,
+    lr: float = 1e-3,
+    max_epochs_dense: int = 1000,
+    max_epochs: int = 500,
+    tol: float = 1e-2,
+    seed: int | None = None,
+    device: Any = "cpu",
+    dtype: Any = "float32",
+    verbose: bool = False,
+) -> PathResult:
+    r"""Fit a batch of LassoNet models along a lambda path (numpy in, :class:`PathResult` out).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+        Inputs (finite numbers).
+    y : array-like
+        Response: numbers (gaussian, poisson), class labels of any type (binomial,
+        multinomial), or an (n, q) matrix (mgaussian).
+    family : str or Family
+        ``"gaussian"``, ``"binomial"``, ``"multinomial"``, ``"poisson"``, ``"mgaussian"`` or a
+        family object.
+    hidden : int or tuple of int
+        Hidden layer sizes (one layer of 100 by default).
+    M : float or array of shape (B,)
+        Hierarchy multiplier (``M = 0`` is the Lasso); one per model allowed.
+    nlambda : int
+        Number of lambdas on the automatic grid (fewer if every feature is gone sooner).
+    lambda_ : array-like, optional
+        Increasing lambdas (original units) instead of the automatic grid; the dense fit is
+        always trained first.
+    lambda_min_ratio : float
+        First lambda of the automatic grid as a fraction of ``lambda_max`` (the smallest lambda
+        at which the input-free model is stationary).
+    groups : list of lists of int or labels per column, optional
+        Columns that enter and leave together (Group-Hier-Prox).
+    penalty_factor : array-like, optional
+        Per group (or per column without groups) multiplier of lambda; 0 = never penalised.
+        Rescaled to sum to the number of groups, as glmnet does.
+    weights : array-like of shape (n,), optional
+        Observation weights (normalised to sum to one per model).
+    offset : array-like of shape (n,) or (n, n_outputs), optional
+        Added to the linear predictor (e.g. log exposure for poisson).
+    masks : array-like of shape (B, n), optional
+        Training rows of each model (bool or 0/1); default one model on all rows.
+    standardize : bool
+        Standardise the columns of ``X`` (coefficients are reported on the original scale).
+    dropout : float
+        Dropout on hidden units during training.
+    gamma, gamma_skip : float
+        L2 penalties ``gamma/2 ||W||^2`` on the hidden-layer weights and ``gamma_skip/2
+        ||theta||^2`` on the skip weights (they enter the gradient).
+    batch_size : int, optional
+        Mini-batch size; full batch by default.
+    lr : float
+        Adam learning rate of the dense fit (the path's step size is set automatically).
+    max_epochs_dense, max_epochs : int
+        Epoch limits for the dense fit and for each lambda.
+    tol : float
+        Convergence at each lambda (and of the dense fit): the objective decreased by less than
+        ``tol`` times the null model's loss over the last 10 epochs (like glmnet, relative to
+        the null deviance). Use 1e-4 or less for a precise solution at every lambda.
+    seed : int, optional
+        Makes the fit reproducible; no global random state is used.
+    device : str
+        ``"cpu"`` or ``"cuda"``.
+    dtype : str
+        ``"float32"`` or ``"float64"``.
+    verbose : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    PathResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(100, 5)); y = X[:, 0] + np.sin(2 * X[:, 1])
+    >>> res = fit_path(X, y, hidden=(8,), nlambda=20, seed=0)
+    >>> int(res.n_selected[0, 0]), int(res.n_selected[0, -1])
+    (5, 0)
+    """
+    t0 = time.perf_counter()
+    fam = get_family(family)
+    Xa = check_matrix(X, "X")
+    n, d = Xa.shape
+    hidden_t = check_hidden(hidden)
+    dev = check_device(device)
+    dt = check_dtype(dtype)
+    nlambda = int(check_number(nlambda, "nlambda", low=1, integer=True))
+    check_number(lambda_min_ratio, "lambda_min_ratio", low=0, high=1, low_open=True, high_open=True)
+    for name, val in (("dropout", dropout),):
+        check_number(val, name, low=0, high=1, high_open=True)
+    for name, val in (("gamma", gamma), ("gamma_skip", gamma_skip)):
+        check_number(val, name, low=0)
+    check_number(lr, "lr", low=0, low_open=True)
+    check_number(tol, "tol", low=0, low_open=True)
+    max_epochs_dense = int(check_number(max_epochs_dense, "max_epochs_dense", low=1, integer=True))
+    max_epochs = int(check_number(max_epochs, "max_epochs", low=1, integer=True))
+    if batch_size is not None:
+        batch_size = int(check_number(batch_size, "batch_size", low=1, integer=True))
+    if seed is not None:
+        seed = int(check_number(seed, "seed", low=0, integer=True))
+    w = np.ones(n) if weights is None else check_vector(weights, "weights", n, nonneg=True)
+    if not w.sum() > 0:
+        raise bad_value("weights", "non-negative with a positive sum", weights)
+    n_y = len(y) if hasattr(y, "__len__") else None
+    if n_y != n:
+        raise bad_value("y", f"of length n = {n} (the rows of X)", f"length {n_y}")
+    info = fam.prepare(y, w)
+    O = info.n_outputs
+
+    if masks is None:
+        mk = np.ones((1, n))
+    else:
+        mk = np.asarray(masks, dtype=np.float64)
+        if mk.ndim == 1:
+            mk = mk[None, :]
+        if mk.ndim != 2 or mk.shape[1] != n or not np.isin(mk, (0.0, 1.0)).all():
+            raise bad_value("masks", f"a (B, {n}) array of 0/1 or bool", f"shape {mk.shape}")
+        if (mk.sum(1) < 2).any():
+            raise bad_value("masks", "at least 2 training rows per model", mk.sum(1).tolist())
+    B = mk.shape[0]
+    Mv = _check_M(M, B)
+
+    gi = GroupIndex(groups, d) if groups is not None else None
+    if gi is not None and gi.singletons:
+        gi = None
+    G = d if gi is None else gi.n_groups
+    sizes = np.ones(d) if gi is None else np.asarray(gi.sizes, dtype=np.float64)
+    pf = np.ones(G) if penalty_factor is None else check_vector(penalty_factor, "penalty_factor", G, nonneg=True)
+    if not pf.sum() > 0:
+        raise bad_value("penalty_factor", "non-negative with at least one positive entry", penalty_factor)
+    pen_weight = pf * G / pf.sum() * np.sqrt(sizes)
+
+    off = None
+    if offset is not None:
+        off_a = np.asarray(offset, dtype=np.float64)
+        if off_a.ndim == 1:
+            off_a = off_a[:, None]
+        if off_a.shape not in ((n, 1), (n, O)) or not np.isfinite(off_a).all():
+            raise bad_value("offset", f"finite, of shape ({n},) or ({n}, {O})", f"shape {off_a.shape}")
+        off = torch.as_tensor(np.broadcast_to(off_a, (n, O)).copy(), dtype=dt, device=dev)
+
+    x_center, x_scale = _standardize(Xa, w, standardize)
+    Xs = torch.as_tensor((Xa - x_center) / x_scale, dtype=dt, device=dev)
+    wm = mk * w[None, :]
+    wm = wm / wm.sum(1, keepdims=True)
+    gen = torch.Generator(device=dev)
+    if seed is None:
+        gen.seed()
+    else:
+        gen.manual_seed(seed)
+    prob = Problem(
+        X=Xs, y=fam.target(info, dt, dev), w=torch.as_tensor(wm, dtype=dt, device=dev), offset=off,
+        family=fam, pen_weight=torch.as_tensor(pen_weight, dtype=dt, device=dev),
+        M=torch.as_tensor(Mv, dtype=dt, device=dev).unsqueeze(-1), groups=gi, generator=gen,
+    )
+    cfg = TrainConfig(gamma=gamma, gamma_skip=gamma_skip, dropout=dropout, batch_size=batch_size,
+                      lr_dense=lr, max_epochs_dense=max_epochs_dense, max_epochs=max_epochs, tol=tol,
+                      tol_dense=tol)
+    init_gen = torch.Generator().manual_seed(int(torch.randint(2**62, (1,), generator=gen, device=dev)))
+    p = init_params(B, d, hidden_t, O, generator=init_gen, dtype=dt, device=dev)
+    eta0 = _null_fit(prob, O)
+    with torch.no_grad():
+        prob.null_loss = fam.loss(eta0.unsqueeze(1).expand(-1, n, -1) + (off if off is not None else 0), prob.y, prob.w)
+    with torch.no_grad():
+        p.biases[-1] = p.biases[-1] + eta0 - forward(p, Xs).mean(1)
+
+    scale = float(info.scale)
+    user_lam = None if lambda_ is None else check_lambda_seq(lambda_) / scale
+    bar = Progress(1 + (nlambda if user_lam is None else len(user_lam)), "path", verbose)
+    bar.update(0, "dense fit")
+    p, dense_epochs = train_dense(p, prob, cfg)
+    t_dense = time.perf_counter() - t0
+    bar.update(1, "dense fit done")
+
+    with torch.no_grad():
+        null_dev = prob.family.deviance(eta0.unsqueeze(1).expand(-1, n, -1) + (off if off is not None else 0), prob.y, prob.w)
+    if user_lam is None:
+        lmax = float(_lambda_max(p, prob, eta0).max())
+        if not lmax > 0:
+            lmax = 1.0
+        # At M = 0 (the Lasso) every feature is gone at lmax. With M > 0 the network can keep
+        # a feature with a tiny skip weight (the output layer is unpenalised), so features
+        # leave up to about 100 lmax on real data: the grid spans that too, and is extended
+        # with the same ratio if some feature is still left at its end.
+        top = lmax if float(Mv.max()) == 0 else lmax / lambda_min_ratio
+        grid = list(np.geomspace(lmax * lambda_min_ratio, top, nlambda)) if nlambda > 1 else [top]
+        ratio = (top / (lmax * lambda_min_ratio)) ** (1.0 / max(nlambda - 1, 1))
+    else:
+        grid = [float(v) for v in user_lam if v > 0]
+        ratio = None
+    # Curvature is smallest at an (over)fitted dense model and larger towards the input-free
+    # model: take the step size safe at both ends of the path.
+    lr_path = torch.minimum(step_size(p, prob, cfg), step_size(_null_model(p, prob, eta0), prob, cfg))
+    state = LambdaState(prev=[t.clone() for t in p.tensors()], lr=lr_path)
+
+    records: list[tuple[float, Params, torch.Tensor, torch.Tensor]] = []
+    ones = torch.ones(B, dtype=torch.bool, device=dev)
+    records.append((0.0, p.clone(), dense_epochs, ones))
+    penalised = torch.as_tensor(pen_weight > 0, device=dev)
+    alive = ones.clone()
+    k = 0
+    extra = 0
+    while k < len(grid):
+        lam = grid[k]
+        p, ep, conv = train_lambda(p, prob, cfg, lam, state, alive)
+        records.append((lam, p.clone(), ep, conv))
+        gn = group_norms(p, gi)
+        alive = ((gn > 0) & penalised).any(-1)
+        n_sel = int((gn > 0).sum(-1).max())
+        bar.update(1, f"lambda={lam * scale:.3g} max features={n_sel}")
+        k += 1
+        if not bool(alive.any()):
+            break
+        if k == len(grid) and ratio is not None and extra < 100:
+            grid.append(grid[-1] * ratio)
+            extra += 1
+            bar.set_total(bar.total + 1)
+    bar.set_total(bar.n)
+    bar.close()
+    return _collect(records, fam, info, hidden_t, Mv, x_center, x_scale, gi, d, pen_weight, prob, cfg,
+                    null_dev, lr_path, {"dense": t_dense, "path": time.perf_counter() - t0 - t_dense,
+                                        "total": time.perf_counter() - t0})
+
+
+def _collect(records, fam, info, hidden, Mv, x_center, x_scale, gi, d, pen_weight, prob, cfg,
+             null_dev, lr_path, timing) -> PathResult:
+    scale = float(info.scale)
+    L = len(records)
+    lambdas = np.array([r[0] for r in records]) * scale
+    sel, ngr, beta, a0, loss, obj, devi, epochs, conv, states = [], [], [], [], [], [], [], [], [], []
+    with torch.no_grad():
+        for lam, p, ep, cv in records:
+            th = p.theta.double().cpu().numpy()  # (B, O, d)
+            s = np.linalg.norm(th, axis=1) > 0
+            sel.append(s)
+            ngr.append((group_norms(p, gi) > 0).sum(-1).cpu().numpy())
+            b = scale * th / x_scale
+            beta.append(b)
+            q = p.clone()
+            q.theta.zero_()
+            mlp0 = forward(q, torch.zeros(1, d, dtype=p.first.dtype, device=p.first.device))[:, 0, :]
+            a0.append(info.center + scale * (mlp0.double().cpu().numpy() - th @ (x_center / x_scale)))
+            lo, pe = objective_terms(p, prob)
+            loss.append(scale**2 * lo.double().cpu().numpy())
+            obj.append(scale**2 * (lo + lam * pe).double().cpu().numpy())
+            eta = forward(p, prob.X)
+            if prob.offset is not None:
+                eta = eta + prob.offset
+            devi.append(scale**2 * fam.deviance(eta, prob.y, prob.w).double().cpu().numpy())
+            epochs.append(ep.cpu().numpy())
+            conv.append(cv.cpu().numpy())
+            states.append([t.detach().cpu() for t in p.tensors()])
+    nd = scale**2 * null_dev.double().cpu().numpy()
+    devi_a = np.stack(devi, 1)
+    members = gi.members if gi is not None else [[j] for j in range(d)]
+    return PathResult(
+        family=fam, response=info, hidden=hidden, M=Mv, lambdas=lambdas, x_center=x_center,
+        x_scale=x_scale, groups=members, penalty_weight=pen_weight,
+        selected=np.stack(sel, 1), n_selected=np.stack(sel, 1).sum(-1), n_groups=np.stack(ngr, 1),
+        beta=np.stack(beta, 1), a0=np.stack(a0, 1), loss=np.stack(loss, 1), objective=np.stack(obj, 1),
+        deviance=devi_a, null_deviance=nd, dev_ratio=1 - devi_a / nd[:, None],
+        epochs=np.stack(epochs, 1), converged=np.stack(conv, 1), lr=lr_path.double().cpu().numpy(),
+        states=states, timing=timing,
+    )

@@ -1,0 +1,345 @@
+"""The optimisation loop for a batch of LassoNet models trained in lock-step.
+
+Every tensor has a leading model dimension ``B``; each model sees its own training rows
+through its row weights ``w`` (B, n), which sum to one per model. The dense fit uses Adam; the
+lambda path uses proximal gradient with heavy-ball momentum and a step size ``1 / L`` from a
+power iteration on the Hessian at the dense solution, followed after every step by Hier-Prox on
+``(theta, W0)``. A model whose objective stops improving (decrease below ``tol`` times the null model's loss
+over ``check_every`` epochs) is frozen (its step size is zero) until the next lambda, so a batched
+run follows the same trajectory as a run of that model alone. Host synchronisation happens only
+at those checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .errors import ConvergenceError
+from .families import Family
+from .network import Params, forward, forward_backward
+from .prox import GroupIndex, group_hier_prox, hier_prox
+
+__all__ = [
+    "Problem",
+    "TrainConfig",
+    "LambdaState",
+    "gradients",
+    "group_norms",
+    "objective_terms",
+    "train_dense",
+    "train_lambda",
+    "step_size",
+]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (validated by the engine)."""
+
+    M: float = 10.0
+    gamma: float = 0.0
+    gamma_skip: float = 0.0
+    dropout: float = 0.0
+    batch_size: int | None = None
+    lr_dense: float = 1e-3
+    max_epochs_dense: int = 1000
+    max_epochs: int = 500
+    tol: float = 1e-4
+    tol_dense: float = 1e-4
+    check_every: int = 10
+    momentum: float = 0.9
+
+
+@dataclass
+class Problem:
+    """The data of a batch of models, on the training device.
+
+    ``X`` (n, d) standardised inputs; ``y`` the family's target; ``w`` (B, n) row weights
+    (zero for rows a model does not train on) summing to one per model; ``offset`` (n, O) or
+    None; ``pen_weight`` (G,) penalty weight of each group (penalty factor times
+    sqrt(group size)); ``M`` (B, 1) hierarchy multiplier per model; ``groups`` a
+    :class:`GroupIndex` or None when every feature is its own group.
+    """
+
+    X: torch.Tensor
+    y: torch.Tensor
+    w: torch.Tensor
+    offset: torch.Tensor | None
+    family: Family
+    pen_weight: torch.Tensor
+    M: torch.Tensor
+    groups: GroupIndex | None
+    generator: torch.Generator
+    null_loss: torch.Tensor | None = None  # (B,) loss of the intercept-only model: the scale of tol
+
+    def rows(
+        self, idx: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """``X, y, w, offset`` restricted to rows ``idx`` (weights renormalised)."""
+        if idx is None:
+            return self.X, self.y, self.w, self.offset
+        w = self.w[:, idx]
+        w = w / w.sum(-1, keepdim=True).clamp_min(torch.finfo(w.dtype).tiny)
+        off = None if self.offset is None else self.offset[idx]
+        return self.X[idx], self.y[idx], w, off
+
+
+def group_norms(p: Params, groups: GroupIndex | None) -> torch.Tensor:
+    """Norm of each group's skip weights, shape (B, G)."""
+    col = torch.linalg.vector_norm(p.theta, dim=-2)  # (B, d)
+    if groups is None:
+        return col
+    sq = torch.zeros(col.shape[0], groups.n_groups, dtype=col.dtype, device=col.device)
+    sq.index_add_(1, groups.group_of_column().to(col.device), col * col)
+    return sq.sqrt()
+
+
+def objective_terms(p: Params, prob: Problem) -> tuple[torch.Tensor, torch.Tensor]:
+    """Loss (B,) on all rows and weighted L1/group penalty per unit lambda (B,)."""
+    eta = forward(p, prob.X)
+    if prob.offset is not None:
+        eta = eta + prob.offset
+    loss = prob.family.loss(eta, prob.y, prob.w)
+    pen = (group_norms(p, prob.groups) * prob.pen_weight).sum(-1)
+    return loss, pen
+
+
+def _l2(p: Params, cfg: TrainConfig) -> torch.Tensor:
+    out = torch.zeros(p.n_models, dtype=p.first.dtype, device=p.first.device)
+    if cfg.gamma > 0:
+        for W in [p.W0, *p.weights]:
+            out = out + 0.5 * cfg.gamma * (W * W).flatten(1).sum(-1)
+    if cfg.gamma_skip > 0:
+        out = out + 0.5 * cfg.gamma_skip * (p.theta * p.theta).flatten(1).sum(-1)
+    return out
+
+
+def gradients(p: Params, prob: Problem, cfg: TrainConfig, idx: torch.Tensor | None = None,
+              dropout: float = 0.0) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Data loss (B,) and the gradient of loss + L2 terms, per parameter tensor."""
+    X, y, w, off = prob.rows(idx)
+
+    def loss_grad(eta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if off is not None:
+            eta = eta + off
+        return prob.family.loss_grad(eta, y, w)
+
+    loss, grads = forward_backward(p, X, loss_grad, dropout=dropout, generator=prob.generator)
+    if cfg.gamma > 0 or cfg.gamma_skip > 0:
+        O = p.n_outputs
+        g0 = grads[0]
+        if cfg.gamma > 0:
+            g0[:, O:] += cfg.gamma * p.W0
+            for i, W in enumerate(p.weights):
+                grads[1 + i] = grads[1 + i] + cfg.gamma * W
+        if cfg.gamma_skip > 0:
+            g0[:, :O] += cfg.gamma_skip * p.theta
+    return loss, grads
+
+
+def _prox(p: Params, prob: Problem, lam_step: torch.Tensor) -> None:
+    """Apply Hier-Prox in place to (theta, W0); ``lam_step`` is (B, 1) = lambda * lr."""
+    lam = lam_step * prob.pen_weight  # (B, G)
+    if prob.groups is None:
+        th, W0 = hier_prox(p.theta, p.W0, lambda_=lam, M=prob.M, check=False)
+    else:
+        th, W0 = group_hier_prox(p.theta, p.W0, prob.groups, lambda_=lam, M=prob.M, check=False)
+    p.first[:, : p.n_outputs] = th
+    p.first[:, p.n_outputs :] = W0
+
+
+def _batches(prob: Problem, cfg: TrainConfig) -> list[torch.Tensor | None]:
+    n = prob.X.shape[0]
+    if cfg.batch_size is None or cfg.batch_size >= n:
+        return [None]
+    perm = torch.randperm(n, generator=prob.generator, device=prob.generator.device).to(prob.X.device)
+    return [perm[i : i + cfg.batch_size] for i in range(0, n - cfg.batch_size + 1, cfg.batch_size)]
+
+
+def _check_finite(obj: torch.Tensor, where: str) -> None:
+    if not bool(torch.isfinite(obj).all()):
+        raise ConvergenceError(
+            f"The loss became NaN/inf during {where}. Try standardize=True (the default), a "
+            "smaller learning rate (`lr`), dtype='float64', or check the inputs for extreme "
+            "values."
+        )
+
+
+def _tol_scale(prob: Problem, obj: torch.Tensor) -> torch.Tensor:
+    # Like glmnet, convergence is measured against the null model's loss, not the objective
+    # itself (which goes to zero for an interpolating dense fit).
+    if prob.null_loss is not None:
+        return prob.null_loss
+    return obj.abs().clamp_min(1e-12)
+
+
+def _per_model(v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    return v.view(v.shape[0], *([1] * (x.dim() - 1)))
+
+
+def train_dense(p: Params, prob: Problem, cfg: TrainConfig) -> tuple[Params, torch.Tensor]:
+    """Fit every model at lambda = 0 with Adam, projecting onto the hierarchy constraint.
+
+    Returns the parameters and the number of epochs each model used (B,).
+    """
+    B = p.n_models
+    dev, dt = p.first.device, p.first.dtype
+    p = p.clone()
+    params = p.tensors()
+    m = [torch.zeros_like(t) for t in params]
+    v = [torch.zeros_like(t) for t in params]
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    active = torch.ones(B, dtype=dt, device=dev)
+    epochs = torch.zeros(B, dtype=torch.long, device=dev)
+    last = torch.full((B,), float("inf"), dtype=dt, device=dev)
+    zero = torch.zeros(B, 1, dtype=dt, device=dev)
+    t = 0
+    for epoch in range(1, cfg.max_epochs_dense + 1):
+        total = torch.zeros(B, dtype=dt, device=dev)
+        for idx in _batches(prob, cfg):
+            loss, grads = gradients(p, prob, cfg, idx, cfg.dropout)
+            total += loss
+            t += 1
+            c1, c2 = 1 - b1**t, 1 - b2**t
+            torch._foreach_mul_(m, b1)
+            torch._foreach_add_(m, grads, alpha=1 - b1)
+            torch._foreach_mul_(v, b2)
+            torch._foreach_addcmul_(v, grads, grads, value=1 - b2)
+            den = torch._foreach_sqrt(torch._foreach_div(v, c2))
+            torch._foreach_add_(den, eps)
+            steps = torch._foreach_div(m, den)
+            lr = active * (cfg.lr_dense / c1)
+            for x, s in zip(params, steps):
+                x.sub_(_per_model(lr, x) * s)
+            _prox(p, prob, zero)
+        epochs += active.long()
+        if epoch % cfg.check_every == 0:
+            obj = total + _l2(p, cfg)
+            _check_finite(obj, "the dense fit")
+            done = (last - obj) <= cfg.tol_dense * _tol_scale(prob, obj)
+            active = active * (~done).to(dt)
+            last = obj
+            if not bool(active.any()):
+                break
+    return p, epochs
+
+
+def step_size(p: Params, prob: Problem, cfg: TrainConfig, iters: int = 15) -> torch.Tensor:
+    """Step size ``1 / L`` per model (B,), ``L`` the largest Hessian eigenvalue.
+
+    Power iteration with Hessian-vector products by central differences of the gradient, on
+    the loss (plus L2 terms) with respect to all parameters at ``p``. Models do not interact,
+    so one batched product serves all of them.
+    """
+    B = p.n_models
+    base = p.tensors()
+    gen = torch.Generator(device="cpu").manual_seed(12345)
+    vec = [torch.randn(t.shape, generator=gen, dtype=torch.float64).to(t) for t in base]
+    pnorm = torch.sqrt(sum((x.double() * x.double()).flatten(1).sum(-1) for x in base))
+    h = (1e-3 if p.first.dtype == torch.float32 else 1e-5) * pnorm.clamp_min(1.0)
+
+    def norm(vs: list[torch.Tensor]) -> torch.Tensor:
+        return torch.sqrt(sum((x * x).flatten(1).sum(-1) for x in vs))
+
+    L = torch.ones(B, dtype=p.first.dtype, device=p.first.device)
+    for _ in range(iters):
+        nv = norm(vec).clamp_min(1e-30)
+        vec = [x / _per_model(nv, x) for x in vec]
+        plus = p.like([x + _per_model(h.to(x), x) * u for x, u in zip(base, vec)])
+        minus = p.like([x - _per_model(h.to(x), x) * u for x, u in zip(base, vec)])
+        _, gp = gradients(plus, prob, cfg)
+        _, gm = gradients(minus, prob, cfg)
+        hv = [(a - b) / _per_model(2 * h.to(a), a) for a, b in zip(gp, gm)]
+        L = norm(hv)
+        vec = hv
+    return 1.0 / L.clamp_min(1e-8)
+
+
+@dataclass
+class LambdaState:
+    """Optimiser state carried along the path: previous iterates and step sizes."""
+
+    prev: list[torch.Tensor]
+    lr: torch.Tensor
+
+
+def train_lambda(
+    p: Params,
+    prob: Problem,
+    cfg: TrainConfig,
+    lam: float,
+    state: LambdaState,
+    alive: torch.Tensor,
+) -> tuple[Params, torch.Tensor, torch.Tensor]:
+    """Accelerated proximal gradient epochs at one (internal) lambda until convergence.
+
+    Each step extrapolates ``y = x + beta (x - x_prev)``, takes a gradient step at ``y`` and
+    applies Hier-Prox to ``(theta, W0)`` (FISTA with a fixed momentum ``beta``). Its fixed
+    points are the stationary points of the penalised objective; a proximal step after a
+    plain momentum-SGD step (as in the official package) would instead solve the problem
+    for ``lambda * (1 - momentum)``. ``alive`` (B,) marks models that still have features to
+    lose; the others are skipped. Returns new parameters, the epochs used (B,) and a
+    converged flag (B,).
+    """
+    B = p.n_models
+    dev, dt = p.first.device, p.first.dtype
+    start = p
+    p = p.clone()
+    params = p.tensors()
+    active = alive.to(dt).clone()
+    epochs = torch.zeros(B, dtype=torch.long, device=dev)
+    loss0, pen0 = objective_terms(p, prob)
+    start_obj = loss0 + lam * pen0 + _l2(p, cfg)
+    last = start_obj
+    converged = torch.zeros(B, dtype=torch.bool, device=dev)
+    retries = 0
+    epoch = 0
+    while epoch < cfg.max_epochs:
+        epoch += 1
+        for idx in _batches(prob, cfg):
+            beta = cfg.momentum * active
+            ys = [x + _per_model(beta, x) * (x - xp) for x, xp in zip(params, state.prev)]
+            yp = p.like(ys)
+            _, grads = gradients(yp, prob, cfg, idx, cfg.dropout)
+            lr = state.lr * active
+            for y_, g in zip(ys, grads):
+                y_.sub_(_per_model(lr, y_) * g)
+            _prox(yp, prob, (lam * lr).unsqueeze(-1))
+            keep = active > 0
+            for k, (x, y_) in enumerate(zip(params, ys)):
+                state.prev[k] = torch.where(_per_model(keep, x), x, state.prev[k])
+                x.copy_(y_)
+        epochs += active.long()
+        if epoch % cfg.check_every == 0 or epoch == cfg.max_epochs:
+            loss, pen = objective_terms(p, prob)
+            obj = loss + lam * pen + _l2(p, cfg)
+            bad = ~torch.isfinite(obj) | (obj > start_obj + 0.1 * start_obj.abs() + 1e-12)
+            if bool(bad.any()):
+                retries += 1
+                if retries > 8:
+                    _check_finite(torch.where(bad, torch.nan, obj), f"the path (lambda={lam:.4g})")
+                    break
+                # Restart diverging models from the start of this lambda with half the step.
+                kb = (~bad).to(dt)
+                for k, (x, s0) in enumerate(zip(params, start.tensors())):
+                    kk = _per_model(kb, x)
+                    x.copy_(kk * x + (1 - kk) * s0)
+                    state.prev[k] = torch.where(kk > 0, state.prev[k], x)
+                state.lr = torch.where(bad, state.lr / 2, state.lr)
+                obj = torch.where(bad, start_obj, obj)
+                last = torch.where(bad, torch.full_like(obj, float("inf")), last)
+            else:
+                # Adaptive restart: a model whose objective went up loses its momentum.
+                up = (obj > last) & (active > 0)
+                if bool(up.any()):
+                    for k, x in enumerate(params):
+                        state.prev[k] = torch.where(_per_model(up, x), x, state.prev[k])
+            done = (last - obj).abs() <= cfg.tol * _tol_scale(prob, obj)
+            converged = converged | (done & (active > 0))
+            active = active * (~done).to(dt)
+            last = obj
+            if not bool(active.any()):
+                break
+    return p, epochs, converged | (alive == 0)
