@@ -173,6 +173,36 @@ def _check_M(M: Any, B: int) -> np.ndarray:
     return Mv
 
 
+def _group_index(groups: Any, d: int) -> GroupIndex | None:
+    """Groups ordered by their first column (columns in no group are singletons)."""
+    if groups is None:
+        return None
+    try:
+        members = GroupIndex(groups, d).members
+    except (ValueError, TypeError) as e:
+        raise bad_value("groups", "a partition of the columns (lists of column indices or one "
+                        "label per column)", groups, str(e)) from None
+    gi = GroupIndex(sorted(members, key=min), d)
+    return None if gi.singletons else gi
+
+
+def _penalty_factor(pf: Any, gi: GroupIndex | None, d: int) -> np.ndarray:
+    """Penalty factor per group, from one value per column or one per group."""
+    G = d if gi is None else gi.n_groups
+    if pf is None:
+        return np.ones(G)
+    arr = np.asarray(pf, dtype=np.float64) if np.ndim(pf) else np.array([np.nan])
+    if gi is not None and arr.shape == (d,) and G != d:
+        per_group = np.array([arr[m[0]] for m in gi.members])
+        if any(not np.all(arr[m] == arr[m[0]]) for m in gi.members):
+            raise bad_value("penalty_factor", "the same value for every column of a group", pf)
+        arr = per_group
+    out = check_vector(arr, "penalty_factor", G, nonneg=True)
+    if not out.sum() > 0:
+        raise bad_value("penalty_factor", "non-negative with at least one positive entry", pf)
+    return out
+
+
 def _standardize(X: np.ndarray, w: np.ndarray, on: bool) -> tuple[np.ndarray, np.ndarray]:
     d = X.shape[1]
     if not on:
@@ -285,10 +315,12 @@ def fit_path(
         First lambda of the automatic grid as a fraction of ``lambda_max`` (the smallest lambda
         at which the input-free model is stationary).
     groups : list of lists of int or labels per column, optional
-        Columns that enter and leave together (Group-Hier-Prox).
+        Columns that enter and leave together (Group-Hier-Prox). Groups are ordered by their
+        first column; columns in no group are groups of their own.
     penalty_factor : array-like, optional
-        Per group (or per column without groups) multiplier of lambda; 0 = never penalised.
-        Rescaled to sum to the number of groups, as glmnet does.
+        Multiplier of lambda per column (equal within a group) or per group (in group
+        order); 0 = never penalised. Rescaled to sum to the number of groups, as glmnet does;
+        a group's penalty is also multiplied by the square root of its size.
     weights : array-like of shape (n,), optional
         Observation weights (normalised to sum to one per model).
     offset : array-like of shape (n,) or (n, n_outputs), optional
@@ -377,14 +409,10 @@ def fit_path(
     B = mk.shape[0]
     Mv = _check_M(M, B)
 
-    gi = GroupIndex(groups, d) if groups is not None else None
-    if gi is not None and gi.singletons:
-        gi = None
+    gi = _group_index(groups, d)
     G = d if gi is None else gi.n_groups
     sizes = np.ones(d) if gi is None else np.asarray(gi.sizes, dtype=np.float64)
-    pf = np.ones(G) if penalty_factor is None else check_vector(penalty_factor, "penalty_factor", G, nonneg=True)
-    if not pf.sum() > 0:
-        raise bad_value("penalty_factor", "non-negative with at least one positive entry", penalty_factor)
+    pf = _penalty_factor(penalty_factor, gi, d)
     pen_weight = pf * G / pf.sum() * np.sqrt(sizes)
 
     off = None
@@ -400,11 +428,11 @@ def fit_path(
     Xs = torch.as_tensor((Xa - x_center) / x_scale, dtype=dt, device=dev)
     wm = mk * w[None, :]
     wm = wm / wm.sum(1, keepdims=True)
+    # Randomness: one SeedSequence; model b is initialised from its b-th child, so model 0 of
+    # a batch starts exactly like a plain fit with the same seed. No global RNG is touched.
+    ss = np.random.SeedSequence(seed)
     gen = torch.Generator(device=dev)
-    if seed is None:
-        gen.seed()
-    else:
-        gen.manual_seed(seed)
+    gen.manual_seed(int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1)))
     prob = Problem(
         X=Xs, y=fam.target(info, dt, dev), w=torch.as_tensor(wm, dtype=dt, device=dev), offset=off,
         family=fam, pen_weight=torch.as_tensor(pen_weight, dtype=dt, device=dev),
@@ -413,8 +441,11 @@ def fit_path(
     cfg = TrainConfig(gamma=gamma, gamma_skip=gamma_skip, dropout=dropout, batch_size=batch_size,
                       lr_dense=lr, max_epochs_dense=max_epochs_dense, max_epochs=max_epochs, tol=tol,
                       tol_dense=tol)
-    init_gen = torch.Generator().manual_seed(int(torch.randint(2**62, (1,), generator=gen, device=dev)))
-    p = init_params(B, d, hidden_t, O, generator=init_gen, dtype=dt, device=dev)
+    inits = []
+    for child in ss.spawn(B):
+        g = torch.Generator().manual_seed(int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)))
+        inits.append(init_params(1, d, hidden_t, O, generator=g, dtype=dt, device=dev))
+    p = inits[0].like([torch.cat(ts, 0) for ts in zip(*(q.tensors() for q in inits))])
     eta0 = _null_fit(prob, O)
     with torch.no_grad():
         prob.null_loss = fam.loss(eta0.unsqueeze(1).expand(-1, n, -1) + (off if off is not None else 0), prob.y, prob.w)

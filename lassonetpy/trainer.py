@@ -236,7 +236,8 @@ def step_size(p: Params, prob: Problem, cfg: TrainConfig, iters: int = 15) -> to
     B = p.n_models
     base = p.tensors()
     gen = torch.Generator(device="cpu").manual_seed(12345)
-    vec = [torch.randn(t.shape, generator=gen, dtype=torch.float64).to(t) for t in base]
+    # the same start vector for every model, so a model's step does not depend on the batch
+    vec = [torch.randn((1, *t.shape[1:]), generator=gen, dtype=torch.float64).to(t).expand_as(t) for t in base]
     pnorm = torch.sqrt(sum((x.double() * x.double()).flatten(1).sum(-1) for x in base))
     h = (1e-3 if p.first.dtype == torch.float32 else 1e-5) * pnorm.clamp_min(1.0)
 
