@@ -10,9 +10,10 @@ exactly (Lemhadri et al., JMLR 2021, Alg. 2 and 4, Appendix A, Proposition 1)
     \quad\text{s.t.}\quad \|W\|_\infty \le M \|b\|_2 ,
 
 where ``v_j`` is the feature's skip (linear) weight column, over all outputs, and ``u_j`` its
-column of first-layer weights. The global solution is found by one sort per feature
-(``O(K log K)``) and a monotone count, all vectorised over features and over any leading batch
-dimensions (models). ``M = 0`` gives (group) soft-thresholding of ``v`` with ``W = 0``;
+column of first-layer weights. The global solution needs only the largest hidden weights of
+each feature, sorted: a full sort for short columns, otherwise a top-16 selection (``O(K)``)
+with a full sort only for the rare columns that clip more entries; all vectorised over features
+and over any leading batch dimensions (models). ``M = 0`` gives (group) soft-thresholding of ``v`` with ``W = 0``;
 ``lambda_ = 0`` is the projection onto the hierarchy constraint.
 """
 
@@ -64,6 +65,28 @@ def _as_param(value: Scalar, ref: torch.Tensor, name: str, check: bool) -> torch
     return t.reshape(1) if t.dim() == 0 else t
 
 
+def _solve_sorted(srt: torch.Tensor, vnorm: torch.Tensor, lam: torch.Tensor, M: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """New skip norm from the k largest magnitudes per column, sorted: ``srt`` (..., G, k).
+
+    Returns the norm (..., G) and ``s*`` (..., G), the number of clipped entries; the answer is
+    exact whenever ``s* < k`` or ``k`` covers the whole column.
+    """
+    k = srt.shape[-1]
+    csum = torch.cumsum(srt, dim=-1)
+    csum = torch.cat([torch.zeros_like(csum[..., :1]), csum], dim=-1)  # s = 0..k
+    steps = torch.arange(k + 1, dtype=srt.dtype, device=srt.device)
+    Mx = M.unsqueeze(-1)
+    # ||b_s|| = (||v|| - lambda + M * sum_{i<=s} |u_(i)|)_+ / (1 + s M^2);  w_s = M ||b_s||
+    bnorm = (vnorm.unsqueeze(-1) - lam.unsqueeze(-1) + Mx * csum).clamp_min(0) / (1 + steps * Mx * Mx)
+    # s* = #{s >= 1 : |u_(s)| >= w_{s-1}}; the condition is monotone in s (paper, Appendix A).
+    cond = (srt >= Mx * bnorm[..., :k]) & (srt > 0)
+    s_star = cond.sum(dim=-1, keepdim=True)
+    return torch.gather(bnorm, -1, s_star).squeeze(-1), s_star.squeeze(-1)
+
+
+_TOPK = 16
+
+
 def _core(
     vnorm: torch.Tensor,
     u: torch.Tensor,
@@ -74,27 +97,31 @@ def _core(
     """Solve the per-column problem.
 
     ``vnorm``: (..., G) norms of the skip blocks; ``u``: (..., L, G) hidden weights;
-    ``lam``, ``M``: broadcastable to (..., G). Returns the new skip norm (..., G) and the new
-    ``u`` (..., L, G).
+    ``lam``, ``M``: broadcastable to (..., G). Returns the new skip norm (..., G) and
+    ``S(|u|)`` (..., L, G), the soft-thresholded magnitudes.
+
+    Only the entries clipped at the optimum (``|u_i| > M ||b||``) matter, and they are the
+    largest ones of their column. For long columns a selection of the ``16`` largest entries
+    replaces the full sort; the few columns with 16 or more clipped entries are solved again
+    with a full sort.
     """
     a = u.abs()
     if lam_bar is not None:
         a = (a - lam_bar.unsqueeze(-2)).clamp_min(0)
     L = a.shape[-2]
-    # Work in (..., G, L) layout: sorting along the last, contiguous dimension is much faster.
-    srt = torch.sort(a.transpose(-1, -2), dim=-1, descending=True).values  # (..., G, L)
-    csum = torch.cumsum(srt, dim=-1)
-    csum = torch.cat([torch.zeros_like(csum[..., :1]), csum], dim=-1)  # s = 0..L
-    k = torch.arange(L + 1, dtype=u.dtype, device=u.device)  # (L+1,)
-    Mx = M.unsqueeze(-1)
-    # ||b_s|| = (||v|| - lambda + M * sum_{i<=s} |u_(i)|)_+ / (1 + s M^2);  w_s = M ||b_s||
-    bnorm = (vnorm.unsqueeze(-1) - lam.unsqueeze(-1) + Mx * csum).clamp_min(0) / (1 + k * Mx * Mx)
-    w = Mx * bnorm
-    # s* = #{s >= 1 : |u_(s)| >= w_{s-1}}; the condition is monotone in s (paper, Appendix A).
-    cond = (srt >= w[..., :L]) & (srt > 0)
-    s_star = cond.sum(dim=-1, keepdim=True)
-    new_norm = torch.gather(bnorm, -1, s_star).squeeze(-1)  # (..., G)
-    return new_norm, a
+    at = a.transpose(-1, -2)  # (..., G, L)
+    lam_b, M_b = torch.broadcast_tensors(lam, M, vnorm)[:2]
+    if L <= 2 * _TOPK:
+        srt = torch.sort(at.contiguous(), dim=-1, descending=True).values
+        return _solve_sorted(srt, vnorm, lam_b, M_b)[0], a
+    top = torch.topk(at, _TOPK, dim=-1, sorted=True).values
+    norm, s_star = _solve_sorted(top, vnorm, lam_b, M_b)
+    redo = s_star >= _TOPK
+    if bool(redo.any()):
+        idx = redo.nonzero(as_tuple=True)
+        full = torch.sort(at[idx], dim=-1, descending=True).values
+        norm = norm.index_put(idx, _solve_sorted(full, vnorm[idx], lam_b[idx], M_b[idx])[0])
+    return norm, a
 
 
 def _finish(
@@ -105,8 +132,18 @@ def _finish(
     a: torch.Tensor,
     M: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    scale = torch.where(vnorm > 0, new_norm / torch.where(vnorm > 0, vnorm, 1), 0)
-    theta_new = theta_cols * scale.unsqueeze(-2)
+    pos = vnorm > 0
+    safe = torch.where(pos, vnorm, 1)
+    scale = torch.where(pos, new_norm / safe, 0).unsqueeze(-2)
+    theta_new = theta_cols * scale
+    if bool((scale > 1e30).any()):  # tiny ||v||: direction first, then length (no overflow)
+        theta_new = theta_cols / safe.unsqueeze(-2) * torch.where(pos, new_norm, 0).unsqueeze(-2)
+    # ||v|| = 0 but the hidden weights are worth keeping: any direction is optimal, take the
+    # first output.
+    zero_dir = ~pos & (new_norm > 0)
+    if bool(zero_dir.any()):
+        theta_new = theta_new.clone()
+        theta_new[..., 0, :] = torch.where(zero_dir, new_norm, theta_new[..., 0, :])
     # Cap with the norm actually realised, so the constraint holds to the last bit.
     real = torch.linalg.vector_norm(theta_new, dim=-2)
     w = torch.minimum(M * new_norm, M * real).unsqueeze(-2)
@@ -315,6 +352,11 @@ def group_hier_prox(
     gi = groups if isinstance(groups, GroupIndex) else GroupIndex(groups, theta.shape[-1])
     if gi.d != theta.shape[-1]:
         raise ValueError(f"`groups` is for d = {gi.d} columns; theta has {theta.shape[-1]}.")
+    if W.dim() < 2 or W.shape[-1] != theta.shape[-1]:
+        raise ValueError(
+            f"`W` must have shape (..., K, d) with d = {theta.shape[-1]} (theta's last dimension); "
+            f"got {tuple(W.shape)}."
+        )
     if gi.singletons and gi.members == [[j] for j in range(gi.d)]:
         return hier_prox(theta, W, lambda_=lambda_, M=M, lambda_bar=lambda_bar, check=check)
     one_d = theta.dim() == 1
