@@ -11,7 +11,7 @@ import torch
 from .errors import DeviceError, InputError, InputTypeError, bad_value
 
 
-def check_matrix(X: Any, name: str = "X") -> np.ndarray:
+def check_matrix(X: Any, name: str = "X", min_rows: int = 2) -> np.ndarray:
     """Return ``X`` as a finite 2-D float64 array or raise."""
     try:
         arr = np.asarray(X, dtype=np.float64)
@@ -24,8 +24,8 @@ def check_matrix(X: Any, name: str = "X") -> np.ndarray:
         arr = arr[:, None]
     if arr.ndim != 2:
         raise bad_value(name, "a 2-D matrix (n_samples, n_features)", f"array of shape {arr.shape}")
-    if arr.shape[0] < 2 or arr.shape[1] < 1:
-        raise bad_value(name, "a matrix with at least 2 rows and 1 column", f"shape {arr.shape}")
+    if arr.shape[0] < min_rows or arr.shape[1] < 1:
+        raise bad_value(name, f"a matrix with at least {min_rows} row(s) and 1 column", f"shape {arr.shape}")
     bad = ~np.isfinite(arr)
     if bad.any():
         r, c = np.argwhere(bad)[0]

@@ -141,7 +141,7 @@ class PathResult:
         -------
         ndarray of shape (n, n_outputs)
         """
-        Xa = check_matrix(X, "X")
+        Xa = check_matrix(X, "X", min_rows=1)
         if Xa.shape[1] != self.x_center.shape[0]:
             raise bad_value("X", f"a matrix with {self.x_center.shape[0]} columns", f"shape {Xa.shape}")
         if not -len(self.lambdas) <= index < len(self.lambdas):
@@ -151,7 +151,7 @@ class PathResult:
         with torch.no_grad():
             eta = forward(p, Z)[0].double().numpy()
         if offset is not None:
-            eta = eta + np.asarray(offset, dtype=np.float64).reshape(eta.shape[0], -1)
+            eta = eta + np.asarray(offset, dtype=np.float64).reshape(eta.shape[0], -1) / self.response.scale
         eta = self.response.center + self.response.scale * eta
         if type == "link":
             return eta
@@ -343,7 +343,8 @@ def fit_path(
     tol : float
         Convergence at each lambda (and of the dense fit): the objective decreased by less than
         ``tol`` times the null model's loss over the last 10 epochs (like glmnet, relative to
-        the null deviance). Use 1e-4 or less for a precise solution at every lambda.
+        the null deviance). Use 1e-4 or less for a precise solution at every lambda. The dense
+        fit uses ``min(tol, 1e-3)``: it is the start of the whole path.
     seed : int, optional
         Makes the fit reproducible; no global random state is used.
     device : str
@@ -422,6 +423,7 @@ def fit_path(
             off_a = off_a[:, None]
         if off_a.shape not in ((n, 1), (n, O)) or not np.isfinite(off_a).all():
             raise bad_value("offset", f"finite, of shape ({n},) or ({n}, {O})", f"shape {off_a.shape}")
+        off_a = off_a / float(info.scale)  # the network works on the scaled response
         off = torch.as_tensor(np.broadcast_to(off_a, (n, O)).copy(), dtype=dt, device=dev)
 
     x_center, x_scale = _standardize(Xa, w, standardize)
@@ -440,7 +442,7 @@ def fit_path(
     )
     cfg = TrainConfig(gamma=gamma, gamma_skip=gamma_skip, dropout=dropout, batch_size=batch_size,
                       lr_dense=lr, max_epochs_dense=max_epochs_dense, max_epochs=max_epochs, tol=tol,
-                      tol_dense=tol)
+                      tol_dense=min(tol, 1e-3))
     inits = []
     for child in ss.spawn(B):
         g = torch.Generator().manual_seed(int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)))
