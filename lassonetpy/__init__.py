@@ -1,5 +1,10 @@
 """lassonetpy: LassoNet feature-sparse neural networks, the R way."""
+from . import datasets
+from ._persist import load
+from .api import lassonet
+from .path import LassoNetPath
 from .prox import group_hier_prox, hier_prox, soft_threshold
 
-__all__ = ["hier_prox", "group_hier_prox", "soft_threshold"]
+__all__ = ["hier_prox", "group_hier_prox", "soft_threshold", "lassonet", "LassoNetPath", "load",
+           "datasets"]
 __version__ = "0.1.0.dev0"

@@ -1,0 +1,138 @@
+"""Choosing fits on a path (``s`` / ``df``) and predicting from them; used by LassoNetPath."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import FormulaError, InputError, InputTypeError, NotOnPathError, bad_value
+
+__all__ = ["resolve", "predict"]
+
+
+def _as_list(value: Any) -> tuple[list[Any], bool]:
+    if np.ndim(value) == 0:
+        return [value], True
+    return list(np.asarray(value, dtype=object).ravel()), False
+
+
+def resolve(self: Any, s: Any, df: Any) -> tuple[list[int], bool]:
+    """Path indices of a LassoNetPath for ``s`` (lambdas) or ``df`` (term counts).
+
+    Both None: every index. Returns the indices and whether a single value was given.
+    """
+    if s is not None and df is not None:
+        raise InputError("Give `s` or `df`, not both.")
+    if s is None and df is None:
+        return list(range(len(self))), False
+    lam, top = self.lambdas, float(self.lambdas.max())
+    values, scalar = _as_list(s if df is None else df)
+    out = []
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)) \
+                or not np.isfinite(v):
+            what = ("a lambda >= 0 or a list of them" if df is None
+                    else "an integer number of terms or a list of them")
+            hint = ("('lambda_min' / 'lambda_1se' belong to cv_lassonet results)"
+                    if isinstance(v, str) and df is None else "")
+            raise bad_value("s" if df is None else "df", what, v, hint, cls=InputTypeError)
+        if df is not None:
+            if v < 0 or v != int(v):
+                raise bad_value("df", "a non-negative integer", v)
+            ok = np.flatnonzero(self.df <= v)
+            if not len(ok):
+                raise NotOnPathError(f"`df` must be at least {int(self.df.min())}, the fewest "
+                                     f"terms on the path; got {v!r}.")
+            out.append(int(ok[np.argmax(self.df[ok])]))  # most terms, then smallest lambda
+        elif not 0 <= v <= top * (1 + 1e-9):
+            raise NotOnPathError(f"`s` must be within the path's lambda range [0, {top:.6g}]; "
+                                 f"got {v!r}. s=0 is the dense fit; use `df=` to choose "
+                                 "by the number of terms.")
+        elif v == 0:
+            out.append(0)
+        else:
+            pos = np.flatnonzero(lam > 0)
+            out.append(int(pos[np.argmin(np.abs(np.log(lam[pos]) - np.log(v)))]))
+    return out, scalar
+
+
+def _newx(self: Any, newdata: Any) -> tuple[np.ndarray, pd.Index | None]:
+    if self.design is not None:
+        return self.design.transform(newdata), newdata.index
+    if isinstance(newdata, pd.DataFrame):
+        if missing := [c for c in self.column_names if c not in newdata.columns]:
+            raise FormulaError(f"`newdata` must have the columns of `X`; missing {missing}.")
+        X = newdata[list(self.column_names)].to_numpy(dtype=np.float64)
+        index: pd.Index | None = newdata.index
+    else:
+        try:
+            X = np.asarray(newdata, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise bad_value("newdata", "a numeric matrix", newdata, cls=InputTypeError) from None
+        index = None
+    if X.ndim != 2:
+        raise bad_value("newdata", "a 2-D matrix (rows, columns)", f"shape {X.shape}")
+    n_in = len(self.input_columns or ())
+    if X.shape[1] == n_in and n_in != len(self.column_names) and index is None:
+        X = X[:, list(self.kept_columns or ())]
+    if X.shape[1] != len(self.column_names):
+        raise bad_value("newdata", f"a matrix with {len(self.column_names)} columns",
+                        f"shape {X.shape}")
+    if not np.isfinite(X).all():
+        raise bad_value("newdata", "finite (no NA)", "NaN/inf values",
+                        "Prediction never drops rows: impute or remove them first.")
+    return X, index
+
+def _newoffset(self: Any, newoffset: Any, newdata: Any, n: int) -> np.ndarray | None:
+    if not self.has_offset:
+        if newoffset is not None:
+            raise bad_value("newoffset", "None (the fit used no offset)", newoffset)
+        return None
+    if newoffset is None:
+        raise InputError("`newoffset` is required: the fit used an offset. Pass one value "
+                         "per row of `newdata` (e.g. np.log(exposure)).")
+    if isinstance(newoffset, str) and isinstance(newdata, pd.DataFrame):
+        newoffset = newdata[newoffset]
+    off = np.asarray(newoffset, dtype=np.float64)
+    if off.shape[0] != n or not np.isfinite(off).all():
+        raise bad_value("newoffset", f"finite, with {n} rows", f"shape {off.shape}")
+    return off.reshape(n, -1)
+
+
+def _link(self: Any, X: np.ndarray, i: int, off: np.ndarray | None) -> np.ndarray:
+    return self._result.predict(X, i, 0, offset=off, type="link")
+
+
+def predict(self: Any, newdata: Any, s: Any, df: Any, type: str, newoffset: Any) -> Any:
+    """:meth:`LassoNetPath.predict` (documented there)."""
+    if type not in ("link", "response", "class"):
+        raise bad_value("type", "'link', 'response' or 'class'", type)
+    if type == "class" and self.classes is None:
+        raise bad_value("type", f"'link' or 'response' for family {self.family!r}", type,
+                        "type='class' is for binomial and multinomial fits.")
+    idx, scalar = resolve(self, s, df)
+    X, index = _newx(self, newdata)
+    off = _newoffset(self, newoffset, newdata, X.shape[0])
+    outs = []
+    for i in idx:
+        eta = _link(self, X, i, off)
+        if type == "response":
+            eta = self._result.family.inverse_link(eta)
+        elif type == "class":
+            code = (eta[:, 0] > 0).astype(int) if eta.shape[1] == 1 else eta.argmax(axis=1)
+            eta = np.asarray(self.classes)[code]
+        outs.append(eta[:, 0] if eta.ndim == 2 and eta.shape[1] == 1 else eta)
+    labels = [f"s{i}" for i in idx]
+    multi = outs[0].ndim == 2
+    if index is None:
+        return outs[0] if scalar else np.stack(outs, axis=-1)
+    if scalar:
+        if multi:
+            return pd.DataFrame(outs[0], index=index, columns=self.output_names)
+        return pd.Series(outs[0], index=index, name=labels[0])
+    if multi:
+        cols = pd.MultiIndex.from_product([labels, self.output_names], names=["s", "output"])
+        return pd.DataFrame(np.concatenate(outs, axis=1), index=index, columns=cols)
+    return pd.DataFrame(dict(zip(labels, outs, strict=True)), index=index)
