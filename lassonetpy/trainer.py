@@ -297,10 +297,12 @@ def train_lambda(
     converged = torch.zeros(B, dtype=torch.bool, device=dev)
     retries = 0
     epoch = 0
+    n_active = int(alive.sum())
     while epoch < cfg.max_epochs:
         epoch += 1
         for idx in _batches(prob, cfg):
             beta = cfg.momentum * active
+            bool_all_active = n_active == B
             ys = [x + _per_model(beta, x) * (x - xp) for x, xp in zip(params, state.prev)]
             yp = p.like(ys)
             _, grads = gradients(yp, prob, cfg, idx, cfg.dropout)
@@ -308,10 +310,13 @@ def train_lambda(
             for y_, g in zip(ys, grads):
                 y_.sub_(_per_model(lr, y_) * g)
             _prox(yp, prob, (lam * lr).unsqueeze(-1))
-            keep = active > 0
-            for k, (x, y_) in enumerate(zip(params, ys)):
-                state.prev[k] = torch.where(_per_model(keep, x), x, state.prev[k])
-                x.copy_(y_)
+            if bool_all_active:
+                state.prev, params = params, yp.tensors()
+            else:
+                keep = active > 0
+                state.prev = [torch.where(_per_model(keep, x), x, xp) for x, xp in zip(params, state.prev)]
+                params = yp.tensors()
+            p = yp
         epochs += active.long()
         if epoch % cfg.check_every == 0 or epoch == cfg.max_epochs:
             loss, pen = objective_terms(p, prob)
@@ -341,6 +346,7 @@ def train_lambda(
             converged = converged | (done & (active > 0))
             active = active * (~done).to(dt)
             last = obj
-            if not bool(active.any()):
+            n_active = int((active > 0).sum())
+            if n_active == 0:
                 break
     return p, epochs, converged | (alive == 0)
