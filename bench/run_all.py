@@ -1,0 +1,192 @@
+"""Run every side-by-side benchmark (lassonetpy vs the official ``lassonet`` 0.0.21), print the
+tables, write ``BENCHMARKS.md`` at the repo root and the raw JSON to ``bench/results/``.
+
+    ./run bench                       # the full run: 3 seeds, 31 prox samples (~5 min quiet)
+    ./run bench --quick               # smoke run: 1 seed, 7 prox samples
+    ./run bench --threads 1 --seeds 0 1 2 3 4
+
+Numbers are ratios measured in the same run, on the same machine, with the same thread
+setting; the machine's quietness (CPU used by other processes meanwhile) is recorded with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_path  # noqa: E402
+import bench_prox  # noqa: E402
+import common  # noqa: E402
+from common import Timer, fmt, md_table, quietness_label  # noqa: E402
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=common.summary_line(__doc__))
+    common.add_common_args(p)
+    bench_path.add_args(p)
+    bench_prox.add_args(p)
+    p.add_argument(
+        "--skip", nargs="+", choices=["path", "prox"], default=[], help="benchmarks to leave out"
+    )
+    p.add_argument(
+        "--md",
+        type=Path,
+        default=common.REPO_ROOT / "BENCHMARKS.md",
+        help="Markdown report to write (default: BENCHMARKS.md at the repo root)",
+    )
+    p.add_argument("--no-md", action="store_true", help="do not write the Markdown report")
+    p.add_argument(
+        "--render",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="run nothing: rebuild the tables and the report from a saved bench/results JSON",
+    )
+    return p.parse_args(argv)
+
+
+def render(path: Path) -> dict[str, Any]:
+    """Reload a saved run and rebuild its tables with the current formatting code."""
+    import json
+
+    out = json.loads(path.read_text())
+    if "path" in out:
+        out["path"]["summary"] = bench_path.summarize(out["path"]["runs"])
+        out["path"]["markdown"] = bench_path.to_markdown(out["path"])
+    if "prox" in out:
+        out["prox"]["markdown"] = bench_prox.to_markdown(out["prox"])
+    return out
+
+
+def command_line(argv: list[str]) -> str:
+    if os.environ.get("LASSONETPY_BENCH_VIA_RUN"):
+        return "./run bench " + shlex.join(argv) if argv else "./run bench"
+    return "python bench/run_all.py " + shlex.join(argv) if argv else "python bench/run_all.py"
+
+
+def report(res: dict[str, Any]) -> str:
+    env, meta = res["environment"], res["meta"]
+    q = meta["others_cpu"]
+    banner = []
+    if meta["quick"]:
+        banner.append("**QUICK SMOKE RUN (`--quick`): one seed, few samples; not final figures.**")
+    if q is None or q > 0.02:
+        banner.append(
+            f"**The machine was not quiet during this run (others' CPU {fmt(q, '.2f')}: "
+            f"{quietness_label(q)}). Ratios are still same-run comparisons, but "
+            "contention does not slow both packages alike; rerun on a quiet machine "
+            "for final figures.**"
+        )
+    lines = ["# Benchmarks: lassonetpy vs the official lassonet", ""]
+    if banner:
+        lines += ["> " + b for b in banner] + [""]
+    lines += [
+        "Both packages run in the same process, in the same run, on the same data, with the same "
+        "torch thread setting; the figures that matter are the ratios (official time / "
+        "lassonetpy time: above 1 means lassonetpy is faster). How to run and what each number "
+        "means: [bench/README.md](bench/README.md). Anchor figures for the official package on "
+        "this kind of machine: `official-baseline.md` (MICE path with hidden (100,): 39.0 s, "
+        "260 steps, 7037 epochs, accuracy at 50 features 0.903).",
+        "",
+        "## Run",
+        "",
+        md_table(
+            ["", ""],
+            [
+                ["date", meta["date"]],
+                [
+                    "machine",
+                    f"{env['cpu']} ({', '.join(env['cpu_flags']) or 'no AVX2 flags'}); "
+                    f"{env['cores_usable']} usable cores of {env['cores_online']}; "
+                    f"{env['mem_gib']} GiB RAM",
+                ],
+                ["python", env["python"]],
+                ["torch", env["torch"]],
+                ["lassonet (official)", env["lassonet"]],
+                ["lassonetpy", env["lassonetpy"]],
+                ["numpy / scikit-learn", f"{env['numpy']} / {env['scikit-learn']}"],
+                [
+                    "threads",
+                    f"torch intra-op {meta['threads']['intra_op']}, inter-op "
+                    f"{meta['threads']['inter_op']} (both packages)",
+                ],
+                [
+                    "quietness",
+                    f"others' CPU {fmt(q, '.2f')} over the whole run "
+                    f"({quietness_label(q)}); before the run "
+                    f"{fmt(meta['before']['others_cpu'], '.2f')}, "
+                    f"load average {', '.join(f'{x:.2f}' for x in meta['before']['loadavg'])}",
+                ],
+                ["total wall time", f"{meta['wall_s']:.0f} s"],
+                ["command", f"`{meta['command']}`"],
+                ["raw results", f"`{meta['json']}`"],
+            ],
+        ),
+        "",
+    ]
+    if "path" in res:
+        lines += ["## MICE protein: the whole path", "", res["path"]["markdown"], ""]
+    if "prox" in res:
+        lines += ["## Hier-Prox alone", "", res["prox"]["markdown"], ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(argv)
+    if args.render:
+        md = report(render(args.render))
+        print(md)
+        if not args.no_md:
+            args.md.write_text(md)
+            print(f"[run_all] wrote {args.md} from {args.render}", file=sys.stderr)
+        return 0
+    threads = common.set_threads(args.threads)
+    before = common.probe_quietness(1.0)
+    print(
+        f"[run_all] threads {threads}; machine before the run: others' CPU "
+        f"{fmt(before['others_cpu'], '.2f')}, load {before['loadavg']}",
+        file=sys.stderr,
+    )
+    stamp = dt.datetime.now(dt.timezone.utc)
+    out: dict[str, Any] = {"environment": common.environment()}
+    with Timer() as total:
+        if "path" not in args.skip:
+            out["path"] = bench_path.run(args)
+        if "prox" not in args.skip:
+            out["prox"] = bench_prox.run(args)
+    name = f"bench-{stamp.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"
+    json_path = common.RESULTS_DIR / name
+    out["meta"] = {
+        "date": stamp.strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command_line(argv),
+        "argv": argv,
+        "quick": args.quick,
+        "threads": threads,
+        "before": before,
+        "others_cpu": total.others_cpu,
+        "steal": total.steal,
+        "wall_s": total.wall,
+        "json": str(json_path.relative_to(common.REPO_ROOT)),
+    }
+    common.write_json(out, json_path)
+    if args.json:
+        common.write_json(out, args.json)
+    md = report(out)
+    print(md)
+    if not args.no_md:
+        args.md.write_text(md)
+        print(f"[run_all] wrote {args.md} and {json_path}", file=sys.stderr)
+    else:
+        print(f"[run_all] wrote {json_path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
