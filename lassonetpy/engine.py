@@ -341,9 +341,9 @@ def fit_path(
     max_epochs_dense, max_epochs : int
         Epoch limits for the dense fit and for each lambda.
     tol : float
-        Convergence at each lambda (and of the dense fit): the objective decreased by less than
-        ``tol`` times the null model's loss over the last 10 epochs (like glmnet, relative to
-        the null deviance). Use 1e-4 or less for a precise solution at every lambda. The dense
+        Convergence at each lambda (and of the dense fit): the objective changed by less than
+        ``tol`` times the null model's loss over the last 5 epochs (10 when ``tol < 1e-3``, 20
+        when ``tol < 1e-6``; like glmnet, relative to the null deviance). Use 1e-4 or less for a precise solution at every lambda. The dense
         fit uses ``min(tol, 1e-3)``: it is the start of the whole path.
     seed : int, optional
         Makes the fit reproducible; no global random state is used.
@@ -442,7 +442,9 @@ def fit_path(
     )
     cfg = TrainConfig(gamma=gamma, gamma_skip=gamma_skip, dropout=dropout, batch_size=batch_size,
                       lr_dense=lr, max_epochs_dense=max_epochs_dense, max_epochs=max_epochs, tol=tol,
-                      tol_dense=min(tol, 1e-3))
+                      tol_dense=min(tol, 1e-3),
+                      # a tight tolerance needs a longer window to measure a slow decrease
+                      check_every=5 if tol >= 1e-3 else (10 if tol >= 1e-6 else 20))
     inits = []
     for child in ss.spawn(B):
         g = torch.Generator().manual_seed(int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)))

@@ -48,7 +48,7 @@ class TrainConfig:
     max_epochs: int = 500
     tol: float = 1e-4
     tol_dense: float = 1e-4
-    check_every: int = 10
+    check_every: int = 5
     momentum: float = 0.9
 
 
@@ -298,6 +298,7 @@ def train_lambda(
     retries = 0
     epoch = 0
     n_active = int(alive.sum())
+    noisy = cfg.dropout > 0 or (cfg.batch_size is not None and cfg.batch_size < prob.X.shape[0])
     while epoch < cfg.max_epochs:
         epoch += 1
         for idx in _batches(prob, cfg):
@@ -342,10 +343,17 @@ def train_lambda(
                 if bool(up.any()):
                     for k, x in enumerate(params):
                         state.prev[k] = torch.where(_per_model(up, x), x, state.prev[k])
-            done = (last - obj).abs() <= cfg.tol * _tol_scale(prob, obj)
+            change = last - obj
+            if noisy:  # mini-batches or dropout: the objective is a noisy estimate
+                done = change.abs() <= cfg.tol * _tol_scale(prob, obj)
+            else:
+                # Accelerated steps oscillate: converged only when the objective went down
+                # over the window, and by little (an equal value at two checks of an oscillation
+                # is no evidence of convergence).
+                done = (change >= 0) & (change <= cfg.tol * _tol_scale(prob, obj))
             converged = converged | (done & (active > 0))
             active = active * (~done).to(dt)
-            last = obj
+            last = torch.minimum(obj, last) if not noisy else obj
             n_active = int((active > 0).sum())
             if n_active == 0:
                 break
