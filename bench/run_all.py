@@ -1,8 +1,10 @@
 """Run every side-by-side benchmark (lassonetpy vs the official ``lassonet`` 0.0.21), print the
 tables, write ``BENCHMARKS.md`` at the repo root and the raw JSON to ``bench/results/``.
 
-    ./run bench                       # the full run: 3 seeds, 31 prox samples (~5 min quiet)
-    ./run bench --quick               # smoke run: 1 seed, 7 prox samples
+    ./run bench                       # the full run: 3 seeds, 31 prox samples, 10-fold CV
+                                      # (the official 10-fold CV alone takes ~7 min per seed)
+    ./run bench --quick               # smoke run: 1 seed, 7 prox samples, 3-fold CV
+    ./run bench --skip cv             # everything but the (long) CV benchmark
     ./run bench --threads 1 --seeds 0 1 2 3 4
 
 Numbers are ratios measured in the same run, on the same machine, with the same thread
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_cv  # noqa: E402
 import bench_path  # noqa: E402
 import bench_prox  # noqa: E402
 import common  # noqa: E402
@@ -31,8 +34,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     common.add_common_args(p)
     bench_path.add_args(p)
     bench_prox.add_args(p)
+    bench_cv.add_args(p, standalone=False)
     p.add_argument(
-        "--skip", nargs="+", choices=["path", "prox"], default=[], help="benchmarks to leave out"
+        "--skip",
+        nargs="+",
+        choices=["path", "prox", "cv"],
+        default=[],
+        help="benchmarks to leave out",
     )
     p.add_argument(
         "--md",
@@ -61,6 +69,9 @@ def render(path: Path) -> dict[str, Any]:
         out["path"]["markdown"] = bench_path.to_markdown(out["path"])
     if "prox" in out:
         out["prox"]["markdown"] = bench_prox.to_markdown(out["prox"])
+    if "cv" in out:
+        out["cv"]["summary"] = bench_cv.summarize(out["cv"]["runs"])
+        out["cv"]["markdown"] = bench_cv.to_markdown(out["cv"])
     return out
 
 
@@ -134,6 +145,9 @@ def report(res: dict[str, Any]) -> str:
         lines += ["## MICE protein: the whole path", "", res["path"]["markdown"], ""]
     if "prox" in res:
         lines += ["## Hier-Prox alone", "", res["prox"]["markdown"], ""]
+    if "cv" in res:
+        lines += ["## MICE protein: cross-validation (cv_lassonet vs LassoNetClassifierCV)", "",
+                  res["cv"]["markdown"], ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -161,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             out["path"] = bench_path.run(args)
         if "prox" not in args.skip:
             out["prox"] = bench_prox.run(args)
+        if "cv" not in args.skip:
+            out["cv"] = bench_cv.run(args)
     name = f"bench-{stamp.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"
     json_path = common.RESULTS_DIR / name
     out["meta"] = {

@@ -2,9 +2,11 @@
 from . import datasets
 from ._persist import load
 from .api import lassonet
+from .assess import assess, confusion
+from .cv import CVLassoNet, cv_lassonet
 from .path import LassoNetPath
 from .prox import group_hier_prox, hier_prox, soft_threshold
 
 __all__ = ["hier_prox", "group_hier_prox", "soft_threshold", "lassonet", "LassoNetPath", "load",
-           "datasets"]
+           "cv_lassonet", "CVLassoNet", "assess", "confusion", "datasets"]
 __version__ = "0.1.0.dev0"

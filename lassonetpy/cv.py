@@ -1,0 +1,527 @@
+r"""Cross-validated LassoNet paths, glmnet's ``cv.glmnet``: :func:`cv_lassonet` and CVLassoNet.
+
+How it works (one engine call):
+
+1. The data are prepared exactly as :func:`lassonetpy.lassonet` prepares them (formula, NA
+   rows, groups, weights, offsets).
+2. Folds: ``foldid`` if given, else :func:`~lassonetpy.cv_stats.make_folds` (stratified by
+   class for binomial and multinomial).
+3. The full-data fit and the ``K`` fold fits are **one batch** of ``B = 1 + K`` models trained
+   in lock-step (model 0: every row; model ``k``: every row outside fold ``k``), so they share
+   one lambda grid and the CPU does one large computation instead of ``K + 1`` small ones.
+4. Out-of-fold predictions: the rows of fold ``k`` are predicted by model ``k`` at every path
+   index (response scale, with their offsets); :func:`~lassonetpy.cv_stats.fold_errors`,
+   :func:`~lassonetpy.cv_stats.cv_summary` and :func:`~lassonetpy.cv_stats.choose_lambda`
+   (glmnet's 1-SE rule) give ``cvm``, ``cvsd``, ``lambda_min`` and ``lambda_1se``.
+
+**When a fold's path ends early.** The batch continues until *no* model has a feature left, so
+every model has a state at every lambda of the shared grid. A model that has lost all its
+features is frozen (the engine stops updating it), so at larger lambdas its predictions are
+those of its empty (input-free) model: its error is carried forward, never missing. Conversely,
+when the full-data model empties first, the path keeps the trailing lambdas (``nzero`` is 0
+there) on which some folds still had features.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import types
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._inputs import FIT_ARGS, Prepared, _prepare
+from .api import _build_path, _format_call, lassonet
+from .cv_plot import plot_cv
+from .cv_stats import (
+    check_foldid,
+    choose_lambda,
+    cv_summary,
+    fold_errors,
+    fold_weight_sums,
+    make_folds,
+)
+from .errors import InputError, InputTypeError, LassoNetWarning, bad_value
+from .families import get_family
+from .measures import (
+    MEASURES,
+    _Text,
+    check_measure,
+    family_name,
+    is_maximized,
+    measure_name,
+    pointwise,
+)
+from .path import LassoNetPath
+from .printing import format_lambda
+
+__all__ = ["cv_lassonet", "CVLassoNet"]
+
+#: lassonet() arguments handled by _prepare (the rest of FIT_ARGS go to the engine).
+_PREP_ARGS = ("weights", "offset", "penalty_factor", "exclude", "groups", "na_action")
+_S_NAMES = {"lambda_min": "lambda_min", "lambda.min": "lambda_min",
+            "lambda_1se": "lambda_1se", "lambda.1se": "lambda_1se"}
+
+
+def _ro(a: Any) -> np.ndarray:
+    out = np.array(a, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class CVLassoNet:
+    """A cross-validated LassoNet path (glmnet's ``cv.glmnet`` object); never modified.
+
+    Built by :func:`cv_lassonet`. Path indices run as on :class:`~lassonetpy.LassoNetPath`:
+    0 is the dense fit (lambda = 0), then lambda increases.
+
+    Attributes
+    ----------
+    call : str
+        The call, like glmnet's ``Call:`` line.
+    lambdas : ndarray of shape (L,)
+        The lambda grid shared by the full-data fit and every fold (increasing, 0 first).
+    cvm, cvsd : ndarray of shape (L,)
+        Mean cross-validated error and its standard error (glmnet's ``cvstats``).
+    cvup, cvlo : ndarray of shape (L,)
+        ``cvm + cvsd`` and ``cvm - cvsd``.
+    nzero : ndarray of shape (L,)
+        Terms selected by the full-data fit at each lambda.
+    measure, measure_name : str
+        The measure's key (``"deviance"``, ``"class"``, ...) and display name
+        (``"Multinomial Deviance"``, ...).
+    foldid : ndarray of int, shape (n,)
+        Fold (1..K) of every row used (rows dropped for NA are not counted).
+    lambda_min, lambda_1se : float
+        Largest lambda with the best ``cvm``; largest lambda within one SE of it.
+    index_min, index_1se : int
+        Their path indices (0-based; ``coef``/``predict`` label them ``"s<index>"``).
+    path : LassoNetPath
+        The full-data fit (glmnet's ``glmnet.fit``).
+    fold_errors : ndarray of shape (K, L)
+        Error of each fold at each lambda (glmnet's ``cvraw``); one row per observation
+        when ``grouped`` is False.
+    fit_preval : ndarray of shape (n, L) or (n, n_outputs, L), or None
+        Out-of-fold predictions on the response scale (probabilities for classification),
+        only with ``keep=True``.
+    grouped : bool
+        False when glmnet's fallback to observation-level errors was used (fewer than 3
+        observations per fold).
+    timing : mapping
+        Seconds: ``fit`` (the batched engine call, of which ``dense`` and ``path``),
+        ``cv`` (out-of-fold predictions and statistics) and ``total``.
+
+    Examples
+    --------
+    >>> from lassonetpy import cv_lassonet
+    >>> from lassonetpy.datasets import load_boston
+    >>> cv = cv_lassonet("medv ~ .", load_boston(), nfolds=3, hidden=(8,), nlambda=8,
+    ...                  seed=0, verbose=False)
+    >>> cv.measure_name, cv.lambda_1se >= cv.lambda_min
+    ('Mean-Squared Error', True)
+    >>> cv.fold_errors.shape == (3, len(cv.lambdas))
+    True
+    """
+
+    call: str
+    lambdas: np.ndarray
+    cvm: np.ndarray
+    cvsd: np.ndarray
+    cvup: np.ndarray
+    cvlo: np.ndarray
+    nzero: np.ndarray
+    measure: str
+    measure_name: str
+    foldid: np.ndarray
+    lambda_min: float
+    lambda_1se: float
+    index_min: int
+    index_1se: int
+    path: LassoNetPath
+    fold_errors: np.ndarray
+    fit_preval: np.ndarray | None
+    grouped: bool
+    timing: Mapping[str, float]
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def family(self) -> str:
+        """Name of the response family."""
+        return self.path.family
+
+    @property
+    def nfolds(self) -> int:
+        """Number of folds ``K``."""
+        return int(self.foldid.max())
+
+    @property
+    def classes(self) -> np.ndarray | None:
+        """Class labels of classification fits, else None."""
+        return self.path.classes
+
+    def __len__(self) -> int:
+        return len(self.lambdas)
+
+    # ------------------------------------------------------------------ choosing s
+    def _s(self, s: Any) -> Any:
+        """``"lambda_min"`` / ``"lambda_1se"`` (and the dotted spellings) -> their lambdas."""
+
+        def one(v: Any) -> Any:
+            if isinstance(v, str):
+                if v not in _S_NAMES:
+                    raise bad_value("s", "'lambda_min' or 'lambda_1se' (also written "
+                                    "'lambda.min', 'lambda.1se'), a lambda >= 0, or a list of "
+                                    "them", v)
+                return float(getattr(self, _S_NAMES[v]))
+            return v
+
+        if s is None or isinstance(s, str) or np.ndim(s) == 0:
+            return None if s is None else one(s)
+        return [one(v) for v in np.asarray(s, dtype=object).ravel()]
+
+    # ------------------------------------------------------------------ forwarding
+    def coef(self, s: Any = "lambda_1se") -> Any:
+        """Coefficients of the full-data fit at ``s`` (see :meth:`LassoNetPath.coef`).
+
+        Parameters
+        ----------
+        s : str, float or list, default "lambda_1se"
+            ``"lambda_1se"``, ``"lambda_min"`` (also ``"lambda.1se"``, ``"lambda.min"``), a
+            lambda (snaps to the nearest on the path) or a list of these.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``"(Intercept)"`` and the column names; one column ``"s<index>"`` per fit.
+
+        Examples
+        --------
+        >>> from lassonetpy import cv_lassonet
+        >>> from lassonetpy.datasets import load_boston
+        >>> cv = cv_lassonet("medv ~ .", load_boston(), nfolds=3, hidden=(8,), nlambda=8,
+        ...                  seed=0, verbose=False)
+        >>> cv.coef().columns.tolist() == [f"s{cv.index_1se}"]
+        True
+        """
+        return self.path.coef(s=self._s(s))
+
+    def predict(self, newdata: Any, s: Any = "lambda_min", type: str = "link",
+                newoffset: Any = None) -> Any:
+        """Predict with the full-data fit at ``s`` (see :meth:`LassoNetPath.predict`).
+
+        Parameters
+        ----------
+        newdata : pandas.DataFrame or array-like
+            As for :meth:`LassoNetPath.predict`.
+        s : str, float or list, default "lambda_min"
+            As in :meth:`coef`. (glmnet's ``predict.cv.glmnet`` defaults to ``lambda.1se``;
+            pass ``s="lambda_1se"`` for the sparser model.)
+        type : {"link", "response", "class"}
+            Linear predictor, mean response (probabilities) or class labels.
+        newoffset : array-like or str, optional
+            Required when the fit used an offset.
+
+        Returns
+        -------
+        pandas.Series / DataFrame or ndarray
+
+        Examples
+        --------
+        >>> from lassonetpy import cv_lassonet
+        >>> from lassonetpy.datasets import load_boston
+        >>> df = load_boston()
+        >>> cv = cv_lassonet("medv ~ .", df, nfolds=3, hidden=(8,), nlambda=8, seed=0,
+        ...                  verbose=False)
+        >>> cv.predict(df.head(2)).shape
+        (2,)
+        """
+        return self.path.predict(newdata, s=self._s(s), type=type, newoffset=newoffset)
+
+    def nonzero(self, s: Any = "lambda_1se") -> Any:
+        """Names of the terms selected by the full-data fit at ``s``.
+
+        Parameters
+        ----------
+        s : str, float or list, default "lambda_1se"
+            As in :meth:`coef`.
+
+        Returns
+        -------
+        list of str, or list of lists of str
+
+        Examples
+        --------
+        >>> from lassonetpy import cv_lassonet
+        >>> from lassonetpy.datasets import load_boston
+        >>> cv = cv_lassonet("medv ~ .", load_boston(), nfolds=3, hidden=(8,), nlambda=8,
+        ...                  seed=0, verbose=False)
+        >>> len(cv.nonzero("lambda_min")) == int(cv.nzero[cv.index_min])
+        True
+        """
+        return self.path.nonzero(s=self._s(s))
+
+    def plot(self, ax: Any = None, sign_lambda: int = 1) -> Any:
+        """The CV curve, like ``plot.cv.glmnet``.
+
+        Red points at ``cvm`` with error bars ``cvlo``..``cvup`` against log(lambda), the
+        number of selected terms on the top axis, dotted lines at ``lambda_min`` and
+        ``lambda_1se``; the dense fit (lambda = 0) is drawn left of the grid as a diamond.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw (a new figure by default).
+        sign_lambda : {1, -1}
+            -1 plots against -log(lambda) (sparse models on the left).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from lassonetpy import cv_lassonet
+        >>> from lassonetpy.datasets import load_boston
+        >>> cv = cv_lassonet("medv ~ .", load_boston(), nfolds=3, hidden=(8,), nlambda=8,
+        ...                  seed=0, verbose=False)
+        >>> cv.plot().get_ylabel()
+        'Mean-Squared Error'
+        """
+        return plot_cv(self.lambdas, self.cvm, self.cvsd, self.nzero, self.lambda_min,
+                       self.lambda_1se, measure_name=self.measure_name, ax=ax,
+                       sign_lambda=sign_lambda)
+
+    # ------------------------------------------------------------------ printing
+    def table(self) -> Any:
+        """The ``print`` table as a DataFrame: rows ``min`` and ``1se``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``Lambda``, ``Index``, ``Measure``, ``SE``, ``Nonzero``.
+
+        Examples
+        --------
+        >>> from lassonetpy import cv_lassonet
+        >>> from lassonetpy.datasets import load_boston
+        >>> cv = cv_lassonet("medv ~ .", load_boston(), nfolds=3, hidden=(8,), nlambda=8,
+        ...                  seed=0, verbose=False)
+        >>> cv.table().columns.tolist()
+        ['Lambda', 'Index', 'Measure', 'SE', 'Nonzero']
+        """
+        import pandas as pd
+
+        idx = [self.index_min, self.index_1se]
+        return pd.DataFrame({"Lambda": [self.lambda_min, self.lambda_1se], "Index": idx,
+                             "Measure": self.cvm[idx], "SE": self.cvsd[idx],
+                             "Nonzero": self.nzero[idx].astype(int)}, index=["min", "1se"])
+
+    def __repr__(self) -> str:
+        cells = [[format_lambda(lam), str(i), f"{self.cvm[i]:.4g}", f"{self.cvsd[i]:.4g}",
+                  str(int(self.nzero[i]))] for lam, i in ((self.lambda_min, self.index_min),
+                                                           (self.lambda_1se, self.index_1se))]
+        head = ["Lambda", "Index", "Measure", "SE", "Nonzero"]
+        widths = [max(len(h), *(len(c[j]) for c in cells)) for j, h in enumerate(head)]
+        lines = [f"Call: {self.call}", "", f"Measure: {self.measure_name}", "",
+                 "     " + "  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True))]
+        for name, c in zip(("min", "1se"), cells, strict=True):
+            lines.append(f"{name:<3}  " + "  ".join(v.rjust(w) for v, w in
+                                                   zip(c, widths, strict=True)))
+        lines += ["", f"{self.nfolds} folds{'' if self.grouped else ' (ungrouped)'}; Index: "
+                  "path index (0 is the dense fit); Nonzero: terms selected by the full-data "
+                  f"fit (of {len(self.path.term_names)})."]
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# cv_lassonet
+# ---------------------------------------------------------------------------------------------
+def _inner(call: str) -> str:
+    return call[call.index("(") + 1: -1]
+
+
+def _calls(args: dict[str, Any], kwargs: dict[str, Any]) -> tuple[str, str]:
+    """The ``cv_lassonet(...)`` call line and the equivalent ``lassonet(...)`` of the path."""
+    fit_args = {k: args[k] for k in ("formula", "family", "X", "y")}
+    fit_args.update(kwargs)
+    cv_part = _format_call({k: args[k] for k in ("nfolds", "foldid", "type_measure", "keep",
+                                                 "seed")}, name="cv_lassonet", fn=cv_lassonet)
+    fit_call = _format_call(fit_args, fn=lassonet)
+    fit_args["seed"] = args["seed"]
+    path_call = _format_call(fit_args, fn=lassonet)
+    inner = ", ".join(p for p in (_inner(fit_call), _inner(cv_part)) if p)
+    return f"cv_lassonet({inner})", path_call
+
+
+def _user_foldid(foldid: Any, prep: Prepared) -> np.ndarray:
+    """User fold labels for the rows of ``data``/``X`` (or for the rows kept after NA)."""
+    n = prep.X.shape[0]
+    n_in = n + prep.n_dropped
+    length = len(foldid) if hasattr(foldid, "__len__") else None
+    if length == n_in:
+        full = check_foldid(foldid, n_in)
+        if n_in == n:
+            return full
+        try:
+            return check_foldid(full[prep.rows], n)
+        except InputError as e:
+            raise type(e)(f"{e} ({prep.n_dropped} row(s) with NA were dropped first.)") from None
+    if prep.n_dropped and length == n:
+        return check_foldid(foldid, n)
+    rows = f"{n_in}" + (f" (or {n}, the rows left after dropping NA)" if prep.n_dropped else "")
+    raise bad_value("foldid", f"a vector of length {rows}: one fold label per row of "
+                    f"{'`data`' if prep.design is not None else '`X`'}",
+                    _Text(f"length {length}") if length is not None else foldid)
+
+
+def _oof_predictions(prep: Prepared, result: Any, fid: np.ndarray) -> np.ndarray:
+    """Out-of-fold predictions on the response scale, (L, n) or (L, n, n_outputs)."""
+    n, L = prep.X.shape[0], len(result.lambdas)
+    O = int(result.response.n_outputs)
+    pred = np.empty((L, n, O))
+    for k in range(1, int(fid.max()) + 1):
+        rows = np.flatnonzero(fid == k)
+        Xk = prep.X[rows]
+        off = None if prep.offset is None else prep.offset[rows]
+        for i in range(L):
+            pred[i, rows] = result.predict(Xk, i, model=k, offset=off, type="response")
+    return pred[..., 0] if O == 1 else pred
+
+
+def cv_lassonet(formula: str | None = None, data: Any = None, family: Any = "gaussian", *,
+                X: Any = None, y: Any = None, nfolds: int = 10, foldid: Any = None,
+                type_measure: str = "default", keep: bool = False, seed: int | None = None,
+                verbose: bool = True, **lassonet_kwargs: Any) -> CVLassoNet:
+    """Cross-validate a LassoNet path, as glmnet's ``cv.glmnet``.
+
+    The full-data fit fixes the lambda grid and every fold follows it: the full fit and the
+    ``K`` fold fits are trained together as **one batch** of ``K + 1`` models, in lock-step.
+    The error of each fold is measured on its held-out rows at every lambda; ``cvm`` and
+    ``cvsd`` summarise the folds and glmnet's rules pick ``lambda_min`` (best ``cvm``) and
+    ``lambda_1se`` (the largest lambda within one standard error of it).
+
+    Parameters
+    ----------
+    formula, data, family, X, y
+        As in :func:`lassonetpy.lassonet` (formula or array interface).
+    nfolds : int, default 10
+        Number of folds, ``3 <= nfolds <= n``; ignored when ``foldid`` is given. Folds are
+        stratified by class for binomial and multinomial.
+    foldid : array-like of int, optional
+        Fold label of every row of ``data`` (or ``X``); any integer labels, at least 3
+        distinct. Use the same ``foldid`` to compare settings on the same folds.
+    type_measure : {"default", "deviance", "mse", "mae", "class", "auc"}
+        Error measure (``"default"``: deviance, which is the mean squared error for gaussian).
+        Valid choices depend on the family (:func:`lassonetpy.measures.measures_for`). As in
+        glmnet, ``"auc"`` with fewer than 10 observations per fold falls back to deviance
+        (with a warning), and fewer than 3 observations per fold switch to observation-level
+        errors (``grouped=False``).
+    keep : bool, default False
+        Keep the out-of-fold predictions (``fit_preval``).
+    seed : int, optional
+        Seeds both the fold assignment and the networks (reproducible; no global state).
+    verbose : bool, default True
+        Progress bar and the NA message (stderr).
+    **lassonet_kwargs
+        Any other argument of :func:`lassonetpy.lassonet` (``hidden``, ``M``, ``nlambda``,
+        ``lambda_``, ``weights``, ``offset``, ``penalty_factor``, ...).
+
+    Returns
+    -------
+    CVLassoNet
+        ``print`` it; ``coef``, ``predict``, ``nonzero``, ``plot``; ``path`` is the full fit.
+
+    Raises
+    ------
+    InputError
+        Bad ``nfolds`` / ``foldid`` / ``type_measure`` for the family, and everything
+        :func:`lassonetpy.lassonet` raises.
+
+    Examples
+    --------
+    >>> from lassonetpy import cv_lassonet
+    >>> from lassonetpy.datasets import load_mice_protein
+    >>> mice = load_mice_protein()[["class", "DYRK1A_N", "ITSN1_N", "BDNF_N", "SOD1_N"]]
+    >>> cv = cv_lassonet("class ~ .", mice, family="multinomial", nfolds=3,
+    ...                  type_measure="class", hidden=(8,), nlambda=8, seed=0, verbose=False)
+    >>> cv.call
+    'cv_lassonet(formula="class ~ .", family="multinomial", hidden=(8,), nlambda=8, \
+nfolds=3, type_measure="class", seed=0)'
+    >>> cv.measure_name, cv.nfolds
+    ('Misclassification Error', 3)
+    >>> bool(cv.cvm[cv.index_min] == cv.cvm.min())
+    True
+    """
+    t0 = time.perf_counter()
+    args = dict(locals())
+    allowed = set(FIT_ARGS) | set(_PREP_ARGS)
+    if unknown := sorted(set(lassonet_kwargs) - (allowed - {"seed", "verbose"})):
+        raise InputTypeError(f"Unknown argument(s) {unknown} for cv_lassonet(); it takes "
+                             "nfolds, foldid, type_measure, keep, seed, verbose and the "
+                             f"arguments of lassonet(): {sorted(allowed - {'seed', 'verbose'})}.")
+    if not isinstance(keep, (bool, np.bool_)):
+        raise bad_value("keep", "True or False", keep, cls=InputTypeError)
+    fam = get_family(family)
+    measure = check_measure(type_measure, family_name(fam))
+    call, fit_call = _calls(args, lassonet_kwargs)
+    prep = _prepare(formula, data, family, X=X, y=y, seed=seed, verbose=verbose,
+                    **lassonet_kwargs)
+    if verbose and prep.n_dropped:
+        print(f"cv_lassonet: {prep.n_dropped} row(s) with missing values dropped (na.omit); "
+              f"{prep.X.shape[0]} used.", file=sys.stderr)
+    n = prep.X.shape[0]
+    info = fam.prepare(prep.y, prep.weights)
+    y_enc = info.y if info.classes is not None else info.center + info.scale * info.y
+
+    fid = (make_folds(n, nfolds, y_codes=info.y if info.classes is not None else None,
+                      seed=seed) if foldid is None else _user_foldid(foldid, prep))
+    K = int(fid.max())
+    if measure == "auc" and n / K < 10:
+        warnings.warn("Too few (< 10) observations per fold for type_measure='auc'; changed "
+                      "to type_measure='deviance'. Alternatively, use fewer folds.",
+                      LassoNetWarning, stacklevel=2)
+        measure = "deviance"
+    grouped = not (n / K < 3 and MEASURES[measure].per_observation)
+    if not grouped:
+        warnings.warn("Option grouped=False enforced in cv_lassonet, since < 3 observations "
+                      "per fold: errors are per observation.", LassoNetWarning, stacklevel=2)
+
+    w = np.ones(n) if prep.weights is None else prep.weights
+    masks = np.vstack([np.ones(n, dtype=bool), fid[None, :] != np.arange(1, K + 1)[:, None]])
+    if (thin := [k for k in range(1, K + 1) if (masks[k].sum() < 2 or w[masks[k]].sum() <= 0)]):
+        raise bad_value("foldid", "folds that each leave at least 2 training rows with positive "
+                        "weight", f"fold(s) {thin} leaving too few")
+
+    result = prep.fit(masks=masks)
+    t_fit = time.perf_counter()
+    pred = _oof_predictions(prep, result, fid)
+    fam_name = family_name(fam)
+    if grouped:
+        errs = fold_errors(measure, y_enc, pred, fid, prep.weights, fam_name)
+        fw = fold_weight_sums(fid, prep.weights)
+    else:
+        errs = pointwise(measure, fam_name, y_enc, pred).T
+        fw = w
+    stats = cv_summary(errs, fw)
+    choice = choose_lambda(result.lambdas, stats.cvm, stats.cvsd, maximize=is_maximized(measure))
+    path = _build_path(prep, result, 0, call=fit_call)
+    t1 = time.perf_counter()
+    timing = {"fit": float(result.timing.get("total", t_fit - t0)),
+              "dense": float(result.timing.get("dense", np.nan)),
+              "path": float(result.timing.get("path", np.nan)),
+              "cv": t1 - t_fit, "total": t1 - t0}
+    return CVLassoNet(
+        call=call, lambdas=_ro(result.lambdas), cvm=_ro(stats.cvm), cvsd=_ro(stats.cvsd),
+        cvup=_ro(stats.cvup), cvlo=_ro(stats.cvlo), nzero=_ro(path.df), measure=measure,
+        measure_name=measure_name(measure, fam_name), foldid=_ro(fid),
+        lambda_min=choice.lambda_min, lambda_1se=choice.lambda_1se,
+        index_min=choice.index_min, index_1se=choice.index_1se, path=path,
+        fold_errors=_ro(errs), fit_preval=_ro(np.moveaxis(pred, 0, -1)) if keep else None,
+        grouped=grouped, timing=types.MappingProxyType(timing))
