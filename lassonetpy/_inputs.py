@@ -267,7 +267,7 @@ def _array_data(X: Any, y: Any, weights: Any, offset: Any, exclude: Any, groups:
     new = {j: k for k, j in enumerate(kept)}
     grp = [(nm, [new[j] for j in m if j in new]) for nm, m in zip(term_names, members, strict=True)]
     grp = [(nm, m) for nm, m in grp if m]
-    return dict(X=Xa[np.ix_(rows, kept)], y=ya[rows] if not isinstance(y, (pd.Series, pd.DataFrame))
+    return dict(X=Xa[np.ix_(rows, np.asarray(kept, dtype=np.intp))], y=ya[rows] if not isinstance(y, (pd.Series, pd.DataFrame))
                 else y.iloc[rows], weights=None if w is None else w[rows],
                 offset=None if off is None else off[rows], groups=[m for _, m in grp],
                 term_names=tuple(nm for nm, _ in grp),

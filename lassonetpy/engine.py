@@ -222,10 +222,11 @@ def _null_fit(prob: Problem, O: int) -> torch.Tensor:
     c = eta0.clone().requires_grad_(True)
     opt = torch.optim.LBFGS([c], max_iter=50, line_search_fn="strong_wolfe")
     n = prob.X.shape[0]
+    offset = prob.offset
 
     def closure() -> torch.Tensor:
         opt.zero_grad()
-        eta = c.unsqueeze(1).expand(-1, n, -1) + prob.offset
+        eta = c.unsqueeze(1).expand(-1, n, -1) + offset
         loss = prob.family.loss(eta, prob.y, prob.w).sum()
         loss.backward()
         return loss
@@ -343,8 +344,9 @@ def fit_path(
     tol : float
         Convergence at each lambda (and of the dense fit): the objective changed by less than
         ``tol`` times the null model's loss over the last 5 epochs (10 when ``tol < 1e-3``, 20
-        when ``tol < 1e-6``; like glmnet, relative to the null deviance). Use 1e-4 or less for a precise solution at every lambda. The dense
-        fit uses ``min(tol, 1e-3)``: it is the start of the whole path.
+        when ``tol < 1e-6``; like glmnet, relative to the null deviance). Use 1e-4 or less
+        for a precise solution at every lambda. The dense fit uses ``min(tol, 1e-3)``: it is
+        the start of the whole path.
     seed : int, optional
         Makes the fit reproducible; no global random state is used.
     device : str
@@ -517,7 +519,6 @@ def fit_path(
 def _collect(records, fam, info, hidden, Mv, x_center, x_scale, gi, d, pen_weight, prob, cfg,
              null_dev, lr_path, timing) -> PathResult:
     scale = float(info.scale)
-    L = len(records)
     lambdas = np.array([r[0] for r in records]) * scale
     sel, ngr, beta, a0, loss, obj, devi, epochs, conv, states = [], [], [], [], [], [], [], [], [], []
     with torch.no_grad():

@@ -210,7 +210,6 @@ def forward_backward(
     eta, acts, masks = _forward(p, X, dropout, generator)
     loss, g = loss_grad(eta)
     B, OK, d = p.first.shape
-    O = p.n_outputs
     nl = len(p.weights)
     gW: list[torch.Tensor] = [torch.empty(0)] * nl
     gb: list[torch.Tensor] = [torch.empty(0)] * (nl + 1)

@@ -28,7 +28,7 @@ import torch
 
 __all__ = ["hier_prox", "group_hier_prox", "soft_threshold", "GroupIndex"]
 
-Scalar = Union[float, int, torch.Tensor]
+Scalar = Union[float, int, torch.Tensor]  # noqa: UP007 (a runtime alias on Python 3.10)
 
 
 def soft_threshold(x: torch.Tensor, lambda_: Scalar) -> torch.Tensor:
@@ -382,7 +382,7 @@ def group_hier_prox(
     lbt = None
     if not (isinstance(lambda_bar, (int, float)) and lambda_bar == 0):
         lbt = _as_param(lambda_bar, th, "lambda_bar", check)
-    G, S = gi.n_groups, gi.max_size
+    S = gi.max_size
     pad = gi.pad.to(th.device)
     zt = torch.cat([th, torch.zeros_like(th[..., :1])], dim=-1)
     zw = torch.cat([W, torch.zeros_like(W[..., :1])], dim=-1)

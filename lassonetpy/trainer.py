@@ -238,11 +238,11 @@ def step_size(p: Params, prob: Problem, cfg: TrainConfig, iters: int = 15) -> to
     gen = torch.Generator(device="cpu").manual_seed(12345)
     # the same start vector for every model, so a model's step does not depend on the batch
     vec = [torch.randn((1, *t.shape[1:]), generator=gen, dtype=torch.float64).to(t).expand_as(t) for t in base]
-    pnorm = torch.sqrt(sum((x.double() * x.double()).flatten(1).sum(-1) for x in base))
+    pnorm = torch.sqrt(torch.stack([(x.double() * x.double()).flatten(1).sum(-1) for x in base]).sum(0))
     h = (1e-3 if p.first.dtype == torch.float32 else 1e-5) * pnorm.clamp_min(1.0)
 
     def norm(vs: list[torch.Tensor]) -> torch.Tensor:
-        return torch.sqrt(sum((x * x).flatten(1).sum(-1) for x in vs))
+        return torch.sqrt(torch.stack([(x * x).flatten(1).sum(-1) for x in vs]).sum(0))
 
     L = torch.ones(B, dtype=p.first.dtype, device=p.first.device)
     for _ in range(iters):
