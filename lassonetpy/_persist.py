@@ -128,8 +128,9 @@ def load(file: str | os.PathLike) -> LassoNetPath:
     except FileNotFoundError:
         raise
     except Exception as err:  # not a torch file, or one holding more than plain data
+        first = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
         raise InputError(f"`file` must be a lassonetpy path saved with .save(); {file!r} could "
-                         f"not be read safely ({type(err).__name__}: {err}).") from err
+                         f"not be read safely ({type(err).__name__}: {first}).") from err
     fmt = blob.get("format") if isinstance(blob, dict) else None
     if fmt != FORMAT:
         raise InputError(f"`file` must hold format {FORMAT!r}; got {fmt!r} in {file!r}. "
