@@ -30,7 +30,9 @@ def test_the_two_commands_open_the_readme_and_ci_runs_the_test_command():
         == ["./run test"]
     run = (REPO / "run").read_text()
     assert re.search(r"^\s*demo\)\s.*lassonetpy\.cli demo", run, flags=re.M)
-    assert re.search(r"^\s*test\)\s.*pytest", run, flags=re.M)
+    test_branch = re.search(r"^\s*test\)(.*?);;", run, flags=re.M | re.S)
+    assert test_branch is not None and "pytest" in test_branch.group(1)
+    assert "ruff" in test_branch.group(1) and "mypy" in test_branch.group(1)
 
 
 def test_readme_python_blocks_run(tmp_path, monkeypatch):
