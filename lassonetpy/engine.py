@@ -282,7 +282,7 @@ def fit_path(
     gamma: float = 0.0,
     gamma_skip: float = 0.0,
     batch_size: int | None = None,
-    lr: float = 1e-3,
+    lr: float = 3e-3,
     max_epochs_dense: int = 1000,
     max_epochs: int = 500,
     tol: float = 1e-2,

@@ -43,7 +43,7 @@ class TrainConfig:
     gamma_skip: float = 0.0
     dropout: float = 0.0
     batch_size: int | None = None
-    lr_dense: float = 1e-3
+    lr_dense: float = 3e-3
     max_epochs_dense: int = 1000
     max_epochs: int = 500
     tol: float = 1e-4
@@ -299,17 +299,27 @@ def train_lambda(
     epoch = 0
     n_active = int(alive.sum())
     noisy = cfg.dropout > 0 or (cfg.batch_size is not None and cfg.batch_size < prob.X.shape[0])
+    # one model: its step size as a Python number (refreshed after a restart)
+    lr_scalar = float(state.lr[0]) if B == 1 else None
     while epoch < cfg.max_epochs:
         epoch += 1
         for idx in _batches(prob, cfg):
-            beta = cfg.momentum * active
             bool_all_active = n_active == B
-            ys = [x + _per_model(beta, x) * (x - xp) for x, xp in zip(params, state.prev)]
+            if bool_all_active:  # the common case: a few fused list operations
+                ys = torch._foreach_sub(params, state.prev)
+                torch._foreach_mul_(ys, cfg.momentum)
+                torch._foreach_add_(ys, params)
+            else:
+                beta = cfg.momentum * active
+                ys = [x + _per_model(beta, x) * (x - xp) for x, xp in zip(params, state.prev)]
             yp = p.like(ys)
             _, grads = gradients(yp, prob, cfg, idx, cfg.dropout)
             lr = state.lr * active
-            for y_, g in zip(ys, grads):
-                y_.sub_(_per_model(lr, y_) * g)
+            if lr_scalar is not None and bool_all_active:
+                torch._foreach_add_(ys, grads, alpha=-lr_scalar)
+            else:
+                for y_, g in zip(ys, grads):
+                    y_.sub_(_per_model(lr, y_) * g)
             _prox(yp, prob, (lam * lr).unsqueeze(-1))
             if bool_all_active:
                 state.prev, params = params, yp.tensors()
@@ -335,6 +345,7 @@ def train_lambda(
                     x.copy_(kk * x + (1 - kk) * s0)
                     state.prev[k] = torch.where(kk > 0, state.prev[k], x)
                 state.lr = torch.where(bad, state.lr / 2, state.lr)
+                lr_scalar = float(state.lr[0]) if B == 1 else None
                 obj = torch.where(bad, start_obj, obj)
                 last = torch.where(bad, torch.full_like(obj, float("inf")), last)
             else:
