@@ -66,13 +66,15 @@ def training_rows(data: common.Split) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------------------------------
 
 
-def run_official(data: common.Split, seed: int, nfolds: int, hidden: tuple[int, ...],
-                 M: float) -> dict[str, Any]:
+def run_official(
+    data: common.Split, seed: int, nfolds: int, hidden: tuple[int, ...], M: float
+) -> dict[str, Any]:
     from lassonet import LassoNetClassifierCV
 
     X, y = training_rows(data)
-    clf = LassoNetClassifierCV(cv=nfolds, hidden_dims=hidden, M=M, torch_seed=seed,
-                               random_state=seed, verbose=0)
+    clf = LassoNetClassifierCV(
+        cv=nfolds, hidden_dims=hidden, M=M, torch_seed=seed, random_state=seed, verbose=0
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Timer() as t:
@@ -92,23 +94,41 @@ def run_official(data: common.Split, seed: int, nfolds: int, hidden: tuple[int, 
     }
 
 
-def run_ours(data: common.Split, seed: int, nfolds: int, hidden: tuple[int, ...],
-             M: float) -> dict[str, Any]:
+def run_ours(
+    data: common.Split, seed: int, nfolds: int, hidden: tuple[int, ...], M: float
+) -> dict[str, Any]:
     try:
         from lassonetpy import cv_lassonet
     except Exception as e:
-        return {"package": OURS, "seed": seed, "ok": False,
-                "error": f"lassonetpy not available ({type(e).__name__}: {e})"}
+        return {
+            "package": OURS,
+            "seed": seed,
+            "ok": False,
+            "error": f"lassonetpy not available ({type(e).__name__}: {e})",
+        }
     X, y = training_rows(data)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with Timer() as t:
-                cv = cv_lassonet(X=X, y=y, family="multinomial", nfolds=nfolds, seed=seed,
-                                 hidden=hidden, M=M, verbose=False)
+                cv = cv_lassonet(
+                    X=X,
+                    y=y,
+                    family="multinomial",
+                    nfolds=nfolds,
+                    seed=seed,
+                    hidden=hidden,
+                    M=M,
+                    verbose=False,
+                )
     except Exception as e:
-        return {"package": OURS, "seed": seed, "ok": False, "error": f"{type(e).__name__}: {e}",
-                "traceback": traceback.format_exc()}
+        return {
+            "package": OURS,
+            "seed": seed,
+            "ok": False,
+            "error": f"{type(e).__name__}: {e}",
+            "traceback": traceback.format_exc(),
+        }
 
     def acc(s: str) -> float:
         return float(np.mean(np.asarray(cv.predict(data.Xte, s=s, type="class")) == data.yte))
@@ -159,18 +179,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     try:
                         r = run_official(data, seed, nfolds, hidden, args.M)
                     except Exception as e:  # not installed, or the fit itself failed
-                        r = {"package": OFFICIAL, "seed": seed, "ok": False,
-                             "error": f"{type(e).__name__}: {e}",
-                             "traceback": traceback.format_exc()}
+                        r = {
+                            "package": OFFICIAL,
+                            "seed": seed,
+                            "ok": False,
+                            "error": f"{type(e).__name__}: {e}",
+                            "traceback": traceback.format_exc(),
+                        }
                 elif pkg == OURS and args.only in ("both", "ours"):
                     _log(f"lassonetpy cv_lassonet(nfolds={nfolds}), seed {seed} ...")
                     r = run_ours(data, seed, nfolds, hidden, args.M)
                 else:
                     continue
                 if r.get("ok"):
-                    _log(f"  {pkg} seed {seed}: {r['wall_s']:.1f} s, lambda {r['lambda']:.4g}, "
-                         f"{r['features']} features, test acc {r['acc']:.3f}, others' CPU "
-                         f"{fmt(r['others_cpu'], '.2f')}")
+                    _log(
+                        f"  {pkg} seed {seed}: {r['wall_s']:.1f} s, lambda {r['lambda']:.4g}, "
+                        f"{r['features']} features, test acc {r['acc']:.3f}, others' CPU "
+                        f"{fmt(r['others_cpu'], '.2f')}"
+                    )
                 else:
                     _log(f"  {pkg} seed {seed}: {r.get('error')}")
                 runs.append(r)
@@ -198,21 +224,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = ["wall_s", "lambda", "features", "acc", "cv_score", "n_lambda", "lambda_1se",
-            "features_1se", "acc_1se", "others_cpu"]
+    keys = [
+        "wall_s",
+        "lambda",
+        "features",
+        "acc",
+        "cv_score",
+        "n_lambda",
+        "lambda_1se",
+        "features_1se",
+        "acc_1se",
+        "others_cpu",
+    ]
     summ: dict[str, Any] = {}
     for pkg in (OFFICIAL, OURS):
         ok = [r for r in runs if r["package"] == pkg and r.get("ok")]
         bad = [r for r in runs if r["package"] == pkg and not r.get("ok")]
-        summ[pkg] = {"n_ok": len(ok), "n_runs": len(ok) + len(bad),
-                     "errors": sorted({str(r.get("error")) for r in bad}),
-                     **{k: mmm([r.get(k) for r in ok]) for k in keys}}
+        summ[pkg] = {
+            "n_ok": len(ok),
+            "n_runs": len(ok) + len(bad),
+            "errors": sorted({str(r.get("error")) for r in bad}),
+            **{k: mmm([r.get(k) for r in ok]) for k in keys},
+        }
     ratios, acc_diff = [], []
     for r in runs:
         if r["package"] != OFFICIAL or not r.get("ok"):
             continue
-        o = next((x for x in runs if x["package"] == OURS and x["seed"] == r["seed"]
-                  and x.get("ok")), None)
+        o = next(
+            (x for x in runs if x["package"] == OURS and x["seed"] == r["seed"] and x.get("ok")),
+            None,
+        )
         if o and o["wall_s"] > 0:
             ratios.append({"seed": r["seed"], "ratio": r["wall_s"] / o["wall_s"]})
             acc_diff.append(o["acc"] - r["acc"])
@@ -232,69 +273,120 @@ def to_markdown(result: dict[str, Any]) -> str:
             return "n/a (see below)" if pkg_s["errors"] else "not run"
         return fmt_range(pkg_s[key], spec, n)
 
-    ratio = (fmt_range(s["ratio"], ".1f", len(s["ratio_per_seed"])) + " ×"
-             if s["ratio"]["median"] is not None else "-")
+    ratio = (
+        fmt_range(s["ratio"], ".1f", len(s["ratio_per_seed"])) + " ×"
+        if s["ratio"]["median"] is not None
+        else "-"
+    )
     rows = [
-        [f"**wall time of {cfg['nfolds']}-fold CV (s)**", cell(o, "wall_s", ".1f"),
-         cell(u, "wall_s", ".1f"), ratio],
-        ["chosen lambda (official best_lambda_, ours lambda_min)", cell(o, "lambda", ".3g"),
-         cell(u, "lambda", ".3g"), ""],
-        ["  features selected there", cell(o, "features", ".0f"), cell(u, "features", ".0f"),
-         ""],
+        [
+            f"**wall time of {cfg['nfolds']}-fold CV (s)**",
+            cell(o, "wall_s", ".1f"),
+            cell(u, "wall_s", ".1f"),
+            ratio,
+        ],
+        [
+            "chosen lambda (official best_lambda_, ours lambda_min)",
+            cell(o, "lambda", ".3g"),
+            cell(u, "lambda", ".3g"),
+            "",
+        ],
+        ["  features selected there", cell(o, "features", ".0f"), cell(u, "features", ".0f"), ""],
         ["  **test accuracy there**", cell(o, "acc", ".3f"), cell(u, "acc", ".3f"), ""],
-        ["CV score at the chosen lambda (official: accuracy; ours: deviance)",
-         cell(o, "cv_score", ".4f"), cell(u, "cv_score", ".4f"), ""],
-        ["ours' lambda_1se: features / test accuracy", "-",
-         f"{cell(u, 'features_1se', '.0f')} / {cell(u, 'acc_1se', '.3f')}", ""],
+        [
+            "CV score at the chosen lambda (official: accuracy; ours: deviance)",
+            cell(o, "cv_score", ".4f"),
+            cell(u, "cv_score", ".4f"),
+            "",
+        ],
+        [
+            "ours' lambda_1se: features / test accuracy",
+            "-",
+            f"{cell(u, 'features_1se', '.0f')} / {cell(u, 'acc_1se', '.3f')}",
+            "",
+        ],
         ["lambdas on the CV grid", cell(o, "n_lambda", ".0f"), cell(u, "n_lambda", ".0f"), ""],
-        ["others' CPU during the runs (0 = quiet)", cell(o, "others_cpu", ".2f"),
-         cell(u, "others_cpu", ".2f"), ""],
+        [
+            "others' CPU during the runs (0 = quiet)",
+            cell(o, "others_cpu", ".2f"),
+            cell(u, "others_cpu", ".2f"),
+            "",
+        ],
     ]
-    quick = (f" **QUICK: {cfg['nfolds']} folds for both packages, not the 10-fold "
-             "benchmark.**" if cfg["quick"] and cfg["nfolds"] != 10 else "")
-    head = (f"MICE protein, {cfg['nfolds']}-fold CV on the {cfg['split']['cv_train']} train+val "
-            f"rows, test on {cfg['split']['test']}; hidden {tuple(cfg['hidden'])}, "
-            f"M={cfg['M']:g}, seeds {cfg['seeds']}, {cfg['threads']['intra_op']} threads. "
-            f"Median [min–max] over seeds.{quick}")
-    table = md_table(["", "official LassoNetClassifierCV", "lassonetpy cv_lassonet",
-                      "official / lassonetpy"], rows)
+    quick = (
+        f" **QUICK: {cfg['nfolds']} folds for both packages, not the 10-fold benchmark.**"
+        if cfg["quick"] and cfg["nfolds"] != 10
+        else ""
+    )
+    head = (
+        f"MICE protein, {cfg['nfolds']}-fold CV on the {cfg['split']['cv_train']} train+val "
+        f"rows, test on {cfg['split']['test']}; hidden {tuple(cfg['hidden'])}, "
+        f"M={cfg['M']:g}, seeds {cfg['seeds']}, {cfg['threads']['intra_op']} threads. "
+        f"Median [min–max] over seeds.{quick}"
+    )
+    table = md_table(
+        ["", "official LassoNetClassifierCV", "lassonetpy cv_lassonet", "official / lassonetpy"],
+        rows,
+    )
     per_seed = []
     for seed in cfg["seeds"]:
-        ro = next((r for r in result["runs"] if r["package"] == OFFICIAL and r["seed"] == seed),
-                  None)
-        ru = next((r for r in result["runs"] if r["package"] == OURS and r["seed"] == seed),
-                  None)
+        ro = next(
+            (r for r in result["runs"] if r["package"] == OFFICIAL and r["seed"] == seed), None
+        )
+        ru = next((r for r in result["runs"] if r["package"] == OURS and r["seed"] == seed), None)
 
         def g(r: dict[str, Any] | None, key: str, spec: str) -> str:
             return fmt(r.get(key), spec) if r and r.get("ok") else "-"
 
         rat = next((x["ratio"] for x in s["ratio_per_seed"] if x["seed"] == seed), None)
-        per_seed.append([seed, g(ro, "wall_s", ".1f"), g(ru, "wall_s", ".1f"), fmt(rat, ".1f"),
-                         f"{g(ro, 'features', '.0f')} / {g(ro, 'acc', '.3f')}",
-                         f"{g(ru, 'features', '.0f')} / {g(ru, 'acc', '.3f')}",
-                         g(ro, "others_cpu", ".2f"), g(ru, "others_cpu", ".2f")])
-    t2 = md_table(["seed", "official s", "lassonetpy s", "ratio",
-                   "official features / acc", "lassonetpy features / acc",
-                   "others' CPU (official)", "others' CPU (lassonetpy)"], per_seed)
+        per_seed.append(
+            [
+                seed,
+                g(ro, "wall_s", ".1f"),
+                g(ru, "wall_s", ".1f"),
+                fmt(rat, ".1f"),
+                f"{g(ro, 'features', '.0f')} / {g(ro, 'acc', '.3f')}",
+                f"{g(ru, 'features', '.0f')} / {g(ru, 'acc', '.3f')}",
+                g(ro, "others_cpu", ".2f"),
+                g(ru, "others_cpu", ".2f"),
+            ]
+        )
+    t2 = md_table(
+        [
+            "seed",
+            "official s",
+            "lassonetpy s",
+            "ratio",
+            "official features / acc",
+            "lassonetpy features / acc",
+            "others' CPU (official)",
+            "others' CPU (lassonetpy)",
+        ],
+        per_seed,
+    )
     notes = []
     if s["ratio"]["median"] is not None:
         d = s["acc_diff"]["median"]
         met = s["ratio"]["median"] >= TARGET_RATIO and d is not None and d >= 0
-        notes.append(f"Target (issue 3): at least {TARGET_RATIO:g}× faster at equal or better "
-                     f"test accuracy: median ratio {s['ratio']['median']:.1f}×, test accuracy "
-                     f"ours − official {d:+.3f} (median over seeds): "
-                     f"**{'met' if met else 'not met'}**"
-                     f"{' in this quick run' if cfg['quick'] else ''}.")
+        notes.append(
+            f"Target (issue 3): at least {TARGET_RATIO:g}× faster at equal or better "
+            f"test accuracy: median ratio {s['ratio']['median']:.1f}×, test accuracy "
+            f"ours − official {d:+.3f} (median over seeds): "
+            f"**{'met' if met else 'not met'}**"
+            f"{' in this quick run' if cfg['quick'] else ''}."
+        )
     for name, pkg_s in ((OFFICIAL, o), (OURS, u)):
         for err in pkg_s["errors"]:
             notes.append(f"**{name}: {err}**")
     return f"{head}\n\n{table}\n\nPer seed:\n\n{t2}\n" + (
-        "\n" + "\n\n".join(notes) + "\n" if notes else "")
+        "\n" + "\n\n".join(notes) + "\n" if notes else ""
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = add_args(common.add_common_args(
-        argparse.ArgumentParser(description=common.summary_line(__doc__))))
+    p = add_args(
+        common.add_common_args(argparse.ArgumentParser(description=common.summary_line(__doc__)))
+    )
     args = p.parse_args(argv)
     res = run(args)
     print(res["markdown"])

@@ -146,8 +146,12 @@ def report(res: dict[str, Any]) -> str:
     if "prox" in res:
         lines += ["## Hier-Prox alone", "", res["prox"]["markdown"], ""]
     if "cv" in res:
-        lines += ["## MICE protein: cross-validation (cv_lassonet vs LassoNetClassifierCV)", "",
-                  res["cv"]["markdown"], ""]
+        lines += [
+            "## MICE protein: cross-validation (cv_lassonet vs LassoNetClassifierCV)",
+            "",
+            res["cv"]["markdown"],
+            "",
+        ]
     return "\n".join(lines).rstrip() + "\n"
 
 

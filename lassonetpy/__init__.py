@@ -1,4 +1,5 @@
 """lassonetpy: LassoNet feature-sparse neural networks, the R way."""
+
 from . import datasets
 from ._persist import load
 from .api import lassonet
@@ -7,6 +8,17 @@ from .cv import CVLassoNet, cv_lassonet
 from .path import LassoNetPath
 from .prox import group_hier_prox, hier_prox, soft_threshold
 
-__all__ = ["hier_prox", "group_hier_prox", "soft_threshold", "lassonet", "LassoNetPath", "load",
-           "cv_lassonet", "CVLassoNet", "assess", "confusion", "datasets"]
+__all__ = [
+    "hier_prox",
+    "group_hier_prox",
+    "soft_threshold",
+    "lassonet",
+    "LassoNetPath",
+    "load",
+    "cv_lassonet",
+    "CVLassoNet",
+    "assess",
+    "confusion",
+    "datasets",
+]
 __version__ = "0.1.0.dev0"

@@ -38,8 +38,7 @@ def mice_data() -> tuple[pd.DataFrame, np.ndarray]:
     return raw[[*mice_protein_features(), "class"]], mouse
 
 
-def mouse_split(classes: Any, mouse: Any, test_frac: float = 0.2,
-                seed: int = 0) -> np.ndarray:
+def mouse_split(classes: Any, mouse: Any, test_frac: float = 0.2, seed: int = 0) -> np.ndarray:
     """Boolean test mask: ``test_frac`` of the mice of each class (at least one), all rows.
 
     Parameters
@@ -112,8 +111,9 @@ def mouse_folds(classes: Any, mouse: Any, nfolds: int = 10, seed: int = 0) -> np
     return np.array([fold_of[m] for m in ms])
 
 
-def impute_means(train: pd.DataFrame, test: pd.DataFrame,
-                 columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def impute_means(
+    train: pd.DataFrame, test: pd.DataFrame, columns: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fill NA in ``columns`` of both frames with the training means (new frames returned)."""
     means = train[columns].mean()
     return (train.fillna(means), test.fillna(means))
@@ -136,8 +136,13 @@ def _wrap(names: list[str], width: int = 92, indent: str = "  ") -> str:
     return "\n".join(lines)
 
 
-def run_demo(out: str | Path | None = "lassonetpy-demo", quick: bool = False, seed: int = 0,
-             nfolds: int | None = None, verbose: bool = True) -> dict[str, Any]:
+def run_demo(
+    out: str | Path | None = "lassonetpy-demo",
+    quick: bool = False,
+    seed: int = 0,
+    nfolds: int | None = None,
+    verbose: bool = True,
+) -> dict[str, Any]:
     """Run the demo, print its report on stdout and write ``path.png`` and ``cv.png``.
 
     Parameters
@@ -174,18 +179,32 @@ def run_demo(out: str | Path | None = "lassonetpy-demo", quick: bool = False, se
     n_na = int(data[proteins].isna().sum().sum())
 
     print("lassonetpy demo: MICE protein expression (bundled with the package)")
-    print(f"  {len(data)} rows = {len(set(mouse))} mice x 15 replicates; 77 proteins; "
-          f"8 classes (genotype x behaviour x treatment)")
-    print(f"  test set: {len(set(mouse[is_test]))} mice ({int(is_test.sum())} rows), 20% of "
-          f"the mice of each class (seed {seed}); training: {len(set(m_train))} mice "
-          f"({len(train)} rows)")
+    print(
+        f"  {len(data)} rows = {len(set(mouse))} mice x 15 replicates; 77 proteins; "
+        f"8 classes (genotype x behaviour x treatment)"
+    )
+    print(
+        f"  test set: {len(set(mouse[is_test]))} mice ({int(is_test.sum())} rows), 20% of "
+        f"the mice of each class (seed {seed}); training: {len(set(m_train))} mice "
+        f"({len(train)} rows)"
+    )
     print(f"  missing values: {n_na} cells, filled with the training-column means")
-    print(f"  cv_lassonet(\"class ~ .\", family=\"multinomial\", hidden={hidden}, M=10, "
-          f"nlambda={nlambda}) with {nfolds} folds of whole mice")
+    print(
+        f'  cv_lassonet("class ~ .", family="multinomial", hidden={hidden}, M=10, '
+        f"nlambda={nlambda}) with {nfolds} folds of whole mice"
+    )
     print(flush=True)
 
-    cvfit = cv_lassonet("class ~ .", train, family="multinomial", foldid=foldid,
-                        hidden=hidden, nlambda=nlambda, seed=seed, verbose=verbose)
+    cvfit = cv_lassonet(
+        "class ~ .",
+        train,
+        family="multinomial",
+        foldid=foldid,
+        hidden=hidden,
+        nlambda=nlambda,
+        seed=seed,
+        verbose=verbose,
+    )
     path = cvfit.path
     sys.stderr.flush()
     print(cvfit)
@@ -199,9 +218,11 @@ def run_demo(out: str | Path | None = "lassonetpy-demo", quick: bool = False, se
         chosen[key] = {"lambda": lam, "selected": sel, "test_accuracy": acc}
     acc_dense = _accuracy(path.predict(test, s=0, type="class"), test["class"])
     lmin, l1se = chosen["lambda_min"], chosen["lambda_1se"]
-    print(f"Chosen lambda (1-SE rule): lambda_1se = {l1se['lambda']:.4g}, "
-          f"{len(l1se['selected'])} of 77 proteins   "
-          f"(lambda_min = {lmin['lambda']:.4g}, {len(lmin['selected'])} proteins)")
+    print(
+        f"Chosen lambda (1-SE rule): lambda_1se = {l1se['lambda']:.4g}, "
+        f"{len(l1se['selected'])} of 77 proteins   "
+        f"(lambda_min = {lmin['lambda']:.4g}, {len(lmin['selected'])} proteins)"
+    )
     print()
     print(f"Selected proteins at lambda_1se ({len(l1se['selected'])}), most important first:")
     imp = path.importance()
@@ -210,9 +231,11 @@ def run_demo(out: str | Path | None = "lassonetpy-demo", quick: bool = False, se
     print()
     n_test, k_test = int(is_test.sum()), len(set(mouse[is_test]))
     print(f"Held-out accuracy ({n_test} rows of {k_test} mice never seen in training):")
-    rows = [("dense fit (lambda = 0)", 77, acc_dense),
-            ("lambda_min", len(lmin["selected"]), lmin["test_accuracy"]),
-            ("lambda_1se", len(l1se["selected"]), l1se["test_accuracy"])]
+    rows = [
+        ("dense fit (lambda = 0)", 77, acc_dense),
+        ("lambda_min", len(lmin["selected"]), lmin["test_accuracy"]),
+        ("lambda_1se", len(l1se["selected"]), l1se["test_accuracy"]),
+    ]
     for name, k, acc in rows:
         print(f"  {name:<24} {k:>3} proteins   accuracy {acc:.3f}")
 
@@ -238,5 +261,10 @@ def run_demo(out: str | Path | None = "lassonetpy-demo", quick: bool = False, se
         print(f"Wrote {files[0]} and {files[1]}")
     elapsed = time.perf_counter() - t0
     print(f"Done in {elapsed:.0f} s.")
-    return {"chosen": chosen, "test_accuracy_dense": acc_dense, "files": files,
-            "n_test": n_test, "seconds": elapsed}
+    return {
+        "chosen": chosen,
+        "test_accuracy_dense": acc_dense,
+        "files": files,
+        "n_test": n_test,
+        "seconds": elapsed,
+    }

@@ -20,9 +20,24 @@ from .families import Family, get_family
 __all__ = ["Prepared", "FIT_ARGS", "_prepare"]
 
 #: Arguments of :func:`lassonet` forwarded unchanged to :func:`lassonetpy.engine.fit_path`.
-FIT_ARGS = ("hidden", "M", "nlambda", "lambda_", "lambda_min_ratio", "standardize", "dropout",
-            "gamma", "gamma_skip", "batch_size", "tol", "max_epochs", "seed", "device", "dtype",
-            "verbose")
+FIT_ARGS = (
+    "hidden",
+    "M",
+    "nlambda",
+    "lambda_",
+    "lambda_min_ratio",
+    "standardize",
+    "dropout",
+    "gamma",
+    "gamma_skip",
+    "batch_size",
+    "tol",
+    "max_epochs",
+    "seed",
+    "device",
+    "dtype",
+    "verbose",
+)
 
 
 @dataclass(frozen=True)
@@ -98,9 +113,17 @@ class Prepared:
         PathResult
         """
         kw = {**self.fit_kwargs, **overrides}
-        return fit_path(self.X, self.y, self.family, groups=self.groups,
-                        penalty_factor=self.penalty_factor, weights=self.weights,
-                        offset=self.offset, masks=masks, **kw)
+        return fit_path(
+            self.X,
+            self.y,
+            self.family,
+            groups=self.groups,
+            penalty_factor=self.penalty_factor,
+            weights=self.weights,
+            offset=self.offset,
+            masks=masks,
+            **kw,
+        )
 
 
 def _is_name(value: Any) -> bool:
@@ -115,8 +138,13 @@ def _row_values(value: Any, arg: str, n: int, data: pd.DataFrame | None) -> np.n
         if data is None:
             raise bad_value(arg, "an array (a column name needs `data`)", value)
         if value not in data.columns:
-            raise bad_value(arg, "an array or the name of a column of `data`", value,
-                            f"Columns: {_short(list(data.columns), 200)}.", cls=FormulaError)
+            raise bad_value(
+                arg,
+                "an array or the name of a column of `data`",
+                value,
+                f"Columns: {_short(list(data.columns), 200)}.",
+                cls=FormulaError,
+            )
         value = data[value]
     try:
         arr = np.asarray(value, dtype=np.float64)
@@ -125,8 +153,12 @@ def _row_values(value: Any, arg: str, n: int, data: pd.DataFrame | None) -> np.n
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim not in (1, 2) or arr.shape[0] != n:
-        raise bad_value(arg, f"of length {n} (the rows of {'`data`' if data is not None else '`X`'}"
-                        ", before NA rows are dropped)", f"shape {arr.shape}")
+        raise bad_value(
+            arg,
+            f"of length {n} (the rows of {'`data`' if data is not None else '`X`'}"
+            ", before NA rows are dropped)",
+            f"shape {arr.shape}",
+        )
     if np.isinf(arr).any():
         raise bad_value(arg, "finite", value, "Found inf.")
     return arr
@@ -146,8 +178,9 @@ def _name_groups(groups: Any, names: list[str]) -> tuple[list[list[int]], list[s
     def col(c: Any) -> int:
         if isinstance(c, str):
             if c not in lookup:
-                raise bad_value("groups", "column indices or names of `X`", c,
-                                f"Columns: {_short(names, 200)}.")
+                raise bad_value(
+                    "groups", "column indices or names of `X`", c, f"Columns: {_short(names, 200)}."
+                )
             return lookup[c]
         if isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= c < d:
             return int(c)
@@ -166,8 +199,9 @@ def _name_groups(groups: Any, names: list[str]) -> tuple[list[list[int]], list[s
             items = [(str(k) if isinstance(k, str) else f"group{k}", v) for k, v in by.items()]
         else:
             members = [[col(c) for c in g] for g in groups]
-            items = [(names[m[0]] if len(m) == 1 else f"group{k + 1}", m)
-                     for k, m in enumerate(members)]
+            items = [
+                (names[m[0]] if len(m) == 1 else f"group{k + 1}", m) for k, m in enumerate(members)
+            ]
     seen: set[int] = set()
     for _, m in items:
         if not m or seen & set(m) or len(set(m)) != len(m):
@@ -182,8 +216,12 @@ def _penalty(pf: Any, terms: tuple[str, ...]) -> np.ndarray | None:
         return None
     if isinstance(pf, dict):
         if unknown := [k for k in pf if k not in terms]:
-            raise bad_value("penalty_factor", "a dict keyed by term names", unknown,
-                            f"Terms: {_short(list(terms), 300)}.")
+            raise bad_value(
+                "penalty_factor",
+                "a dict keyed by term names",
+                unknown,
+                f"Terms: {_short(list(terms), 300)}.",
+            )
         out = np.ones(len(terms))
         for k, v in pf.items():
             out[terms.index(k)] = v
@@ -193,16 +231,19 @@ def _penalty(pf: Any, terms: tuple[str, ...]) -> np.ndarray | None:
     except (TypeError, ValueError):
         raise bad_value("penalty_factor", "numbers", pf, cls=InputTypeError) from None
     if arr.ndim != 1 or arr.shape[0] != len(terms):
-        raise bad_value("penalty_factor", f"a dict {{term: factor}} or one value per term "
-                        f"({len(terms)})", f"shape {arr.shape}")
+        raise bad_value(
+            "penalty_factor",
+            f"a dict {{term: factor}} or one value per term ({len(terms)})",
+            f"shape {arr.shape}",
+        )
     if not np.isfinite(arr).all() or (arr < 0).any() or not arr.sum() > 0:
         raise bad_value("penalty_factor", "finite, >= 0, with at least one positive value", pf)
     return arr
 
 
-def _formula_data(formula: Any, data: Any, weights: Any, offset: Any, exclude: Any,
-                  na_action: str) -> tuple[Design, np.ndarray | None, np.ndarray | None, int,
-                                           np.ndarray]:
+def _formula_data(
+    formula: Any, data: Any, weights: Any, offset: Any, exclude: Any, na_action: str
+) -> tuple[Design, np.ndarray | None, np.ndarray | None, int, np.ndarray]:
     if not isinstance(data, pd.DataFrame):
         raise bad_value("data", "a pandas DataFrame", data, cls=InputTypeError)
     n = len(data)
@@ -211,28 +252,41 @@ def _formula_data(formula: Any, data: Any, weights: Any, offset: Any, exclude: A
     frame = data.drop(columns=[v for v in (weights, offset) if _is_name(v)])
     na = _na_rows(w) | _na_rows(off)
     if np.any(na) and na_action == "fail":
-        raise bad_value("weights` / `offset", "free of NA when na_action='fail'",
-                        f"{int(np.sum(na))} NA value(s)", "Use na_action='omit'.")
+        raise bad_value(
+            "weights` / `offset",
+            "free of NA when na_action='fail'",
+            f"{int(np.sum(na))} NA value(s)",
+            "Use na_action='omit'.",
+        )
     pos = np.flatnonzero(~np.asarray(na, dtype=bool)) if np.any(na) else np.arange(n)
     if n and not len(pos):
         raise bad_value("weights", "not NA in every row", "only NA in weights/offset")
-    design = build_design(formula, frame.iloc[pos].reset_index(drop=True), na_action=na_action,
-                          exclude=exclude)
+    design = build_design(
+        formula, frame.iloc[pos].reset_index(drop=True), na_action=na_action, exclude=exclude
+    )
     rows = pos[np.asarray(design.row_index, dtype=np.int64)]
-    return (design, None if w is None else w[rows], None if off is None else off[rows],
-            n - len(rows), rows)
+    return (
+        design,
+        None if w is None else w[rows],
+        None if off is None else off[rows],
+        n - len(rows),
+        rows,
+    )
 
 
-def _array_data(X: Any, y: Any, weights: Any, offset: Any, exclude: Any, groups: Any,
-                na_action: str) -> dict[str, Any]:
+def _array_data(
+    X: Any, y: Any, weights: Any, offset: Any, exclude: Any, groups: Any, na_action: str
+) -> dict[str, Any]:
     if y is None:
         raise bad_value("y", "given with `X`", None)
-    names = ([str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None)
+    names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
     try:
         Xa = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputTypeError("`X` must be a numeric matrix; got non-numeric values. Encode "
-                             "categorical columns first, or use the formula interface.") from None
+        raise InputTypeError(
+            "`X` must be a numeric matrix; got non-numeric values. Encode "
+            "categorical columns first, or use the formula interface."
+        ) from None
     if Xa.ndim == 1:
         Xa = Xa[:, None]
     if Xa.ndim != 2 or 0 in Xa.shape:
@@ -246,8 +300,12 @@ def _array_data(X: Any, y: Any, weights: Any, offset: Any, exclude: Any, groups:
     w, off = _row_values(weights, "weights", n, None), _row_values(offset, "offset", n, None)
     na = np.isnan(Xa).any(axis=1) | y_na | _na_rows(w) | _na_rows(off)
     if na.any() and na_action == "fail":
-        raise bad_value("X", "free of NA when na_action='fail'", f"{int(na.sum())} row(s) with NA",
-                        "Use na_action='omit' to drop them.")
+        raise bad_value(
+            "X",
+            "free of NA when na_action='fail'",
+            f"{int(na.sum())} row(s) with NA",
+            "Use na_action='omit' to drop them.",
+        )
     if na.all():
         raise bad_value("X", "left with rows after dropping NA", "no complete row")
     rows = np.flatnonzero(~na)
@@ -267,18 +325,36 @@ def _array_data(X: Any, y: Any, weights: Any, offset: Any, exclude: Any, groups:
     new = {j: k for k, j in enumerate(kept)}
     grp = [(nm, [new[j] for j in m if j in new]) for nm, m in zip(term_names, members, strict=True)]
     grp = [(nm, m) for nm, m in grp if m]
-    return dict(X=Xa[np.ix_(rows, np.asarray(kept, dtype=np.intp))], y=ya[rows] if not isinstance(y, (pd.Series, pd.DataFrame))
-                else y.iloc[rows], weights=None if w is None else w[rows],
-                offset=None if off is None else off[rows], groups=[m for _, m in grp],
-                term_names=tuple(nm for nm, _ in grp),
-                column_names=tuple(names[j] for j in kept), input_columns=tuple(names),
-                kept_columns=tuple(kept), n_dropped=int(na.sum()), rows=rows)
+    return dict(
+        X=Xa[np.ix_(rows, np.asarray(kept, dtype=np.intp))],
+        y=ya[rows] if not isinstance(y, (pd.Series, pd.DataFrame)) else y.iloc[rows],
+        weights=None if w is None else w[rows],
+        offset=None if off is None else off[rows],
+        groups=[m for _, m in grp],
+        term_names=tuple(nm for nm, _ in grp),
+        column_names=tuple(names[j] for j in kept),
+        input_columns=tuple(names),
+        kept_columns=tuple(kept),
+        n_dropped=int(na.sum()),
+        rows=rows,
+    )
 
 
-def _prepare(formula: Any = None, data: Any = None, family: str | Family = "gaussian", *,
-             X: Any = None, y: Any = None, weights: Any = None, offset: Any = None,
-             penalty_factor: Any = None, exclude: Any = None, groups: Any = None,
-             na_action: str = "omit", **fit_kwargs: Any) -> Prepared:
+def _prepare(
+    formula: Any = None,
+    data: Any = None,
+    family: str | Family = "gaussian",
+    *,
+    X: Any = None,
+    y: Any = None,
+    weights: Any = None,
+    offset: Any = None,
+    penalty_factor: Any = None,
+    exclude: Any = None,
+    groups: Any = None,
+    na_action: str = "omit",
+    **fit_kwargs: Any,
+) -> Prepared:
     """Validate user arguments of :func:`lassonet` and build the arrays to fit.
 
     Parameters
@@ -300,30 +376,52 @@ def _prepare(formula: Any = None, data: Any = None, family: str | Family = "gaus
     if unknown := sorted(set(fit_kwargs) - set(FIT_ARGS)):
         raise InputTypeError(f"Unknown argument(s) {unknown}; fit arguments are {list(FIT_ARGS)}.")
     if (formula is None) == (X is None):
-        raise InputError("Give either `formula` and `data` (formula interface) or `X` and `y` "
-                         "(array interface); got " + ("both." if X is not None else "neither."))
+        raise InputError(
+            "Give either `formula` and `data` (formula interface) or `X` and `y` "
+            "(array interface); got " + ("both." if X is not None else "neither.")
+        )
     if formula is not None:
         if X is not None or y is not None or groups is not None:
-            raise InputError("`X`, `y` and `groups` belong to the array interface; with a "
-                             "formula every term is a group and the response is its left side.")
-        design, w, off, n_dropped, rows = _formula_data(formula, data, weights, offset, exclude,
-                                                        na_action)
+            raise InputError(
+                "`X`, `y` and `groups` belong to the array interface; with a "
+                "formula every term is a group and the response is its left side."
+            )
+        design, w, off, n_dropped, rows = _formula_data(
+            formula, data, weights, offset, exclude, na_action
+        )
         if design.y is None:
-            raise bad_value("formula", "a formula with a response, like 'y ~ .'", formula,
-                            cls=FormulaError)
-        parts = dict(X=design.X, y=design.y.reset_index(drop=True), weights=w, offset=off,
-                     groups=design.groups, term_names=tuple(design.term_names),
-                     column_names=tuple(design.column_names), input_columns=None,
-                     kept_columns=None, n_dropped=n_dropped, rows=rows)
+            raise bad_value(
+                "formula", "a formula with a response, like 'y ~ .'", formula, cls=FormulaError
+            )
+        parts = dict(
+            X=design.X,
+            y=design.y.reset_index(drop=True),
+            weights=w,
+            offset=off,
+            groups=design.groups,
+            term_names=tuple(design.term_names),
+            column_names=tuple(design.column_names),
+            input_columns=None,
+            kept_columns=None,
+            n_dropped=n_dropped,
+            rows=rows,
+        )
         row_index = data.index[rows]
     else:
         if data is not None:
             raise InputError("`data` goes with `formula`; with `X` and `y` leave it out.")
         parts = _array_data(X, y, weights, offset, exclude, groups, na_action)
-        design, row_index = None, (X.index[parts["rows"]] if isinstance(X, pd.DataFrame)
-                                   else pd.Index(parts["rows"]))
+        design, row_index = (
+            None,
+            (X.index[parts["rows"]] if isinstance(X, pd.DataFrame) else pd.Index(parts["rows"])),
+        )
     if parts["weights"] is not None and (parts["weights"] < 0).any():
         raise bad_value("weights", "non-negative", "negative values")
-    return Prepared(family=family, design=design, row_index=row_index,
-                    penalty_factor=_penalty(penalty_factor, parts["term_names"]),
-                    fit_kwargs=dict(fit_kwargs), **parts)
+    return Prepared(
+        family=family,
+        design=design,
+        row_index=row_index,
+        penalty_factor=_penalty(penalty_factor, parts["term_names"]),
+        fit_kwargs=dict(fit_kwargs),
+        **parts,
+    )

@@ -26,8 +26,16 @@ from .path import LassoNetPath
 __all__ = ["save_path", "load"]
 
 FORMAT = "lassonetpy-path/1"
-_META = ("call", "column_names", "term_names", "input_columns", "kept_columns", "n_obs",
-         "n_dropped", "has_offset")
+_META = (
+    "call",
+    "column_names",
+    "term_names",
+    "input_columns",
+    "kept_columns",
+    "n_obs",
+    "n_dropped",
+    "has_offset",
+)
 
 
 def _tensor(a: np.ndarray) -> torch.Tensor:
@@ -72,19 +80,34 @@ def save_path(obj: LassoNetPath, file: str | os.PathLike) -> None:
     tensors["response.y"] = _tensor(np.asarray(resp.y, dtype=np.float64))
     center = np.asarray(resp.center, dtype=np.float64)
     tensors["response.center"] = _tensor(center)
-    classes = None if resp.classes is None else {
-        "values": _plain(np.asarray(resp.classes).tolist()),
-        "dtype": np.asarray(resp.classes).dtype.str if np.asarray(resp.classes).dtype.kind != "O"
-        else "object"}
+    classes = (
+        None
+        if resp.classes is None
+        else {
+            "values": _plain(np.asarray(resp.classes).tolist()),
+            "dtype": np.asarray(resp.classes).dtype.str
+            if np.asarray(resp.classes).dtype.kind != "O"
+            else "object",
+        }
+    )
     meta = {
         "format": FORMAT,
         "family": r.family.name,
-        "response": {"n_outputs": int(resp.n_outputs), "classes": classes,
-                     "scale": float(resp.scale), "center_is_scalar": center.ndim == 0,
-                     "output_names": _plain(list(resp.output_names))},
-        "result": {"arrays": arrays, "hidden": list(r.hidden), "groups": _plain(r.groups),
-                   "timing": _plain(r.timing), "n_states": len(r.states),
-                   "n_state_tensors": len(r.states[0]) if r.states else 0},
+        "response": {
+            "n_outputs": int(resp.n_outputs),
+            "classes": classes,
+            "scale": float(resp.scale),
+            "center_is_scalar": center.ndim == 0,
+            "output_names": _plain(list(resp.output_names)),
+        },
+        "result": {
+            "arrays": arrays,
+            "hidden": list(r.hidden),
+            "groups": _plain(r.groups),
+            "timing": _plain(r.timing),
+            "n_states": len(r.states),
+            "n_state_tensors": len(r.states[0]) if r.states else 0,
+        },
         "path": {k: _plain(getattr(obj, k)) for k in _META},
         "settings": _plain(dict(obj.settings)),
         "design": None if obj.design is None else obj.design.to_dict(),
@@ -129,14 +152,20 @@ def load(file: str | os.PathLike) -> LassoNetPath:
         raise
     except Exception as err:  # not a torch file, or one holding more than plain data
         first = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
-        raise InputError(f"`file` must be a lassonetpy path saved with .save(); {file!r} could "
-                         f"not be read safely ({type(err).__name__}: {first}).") from err
+        raise InputError(
+            f"`file` must be a lassonetpy path saved with .save(); {file!r} could "
+            f"not be read safely ({type(err).__name__}: {first})."
+        ) from err
     fmt = blob.get("format") if isinstance(blob, dict) else None
     if fmt != FORMAT:
-        raise InputError(f"`file` must hold format {FORMAT!r}; got {fmt!r} in {file!r}. "
-                         + ("It was written by another lassonetpy version; load it with that "
-                            "version." if str(fmt).startswith("lassonetpy-path/")
-                            else "Is it a file made by LassoNetPath.save()?"))
+        raise InputError(
+            f"`file` must hold format {FORMAT!r}; got {fmt!r} in {file!r}. "
+            + (
+                "It was written by another lassonetpy version; load it with that version."
+                if str(fmt).startswith("lassonetpy-path/")
+                else "Is it a file made by LassoNetPath.save()?"
+            )
+        )
     meta = json.loads(blob["meta"])
     t = blob["tensors"]
     rm, resp = meta["result"], meta["response"]
@@ -145,15 +174,27 @@ def load(file: str | os.PathLike) -> LassoNetPath:
     if resp["classes"] is not None:
         dt = resp["classes"]["dtype"]
         classes = np.array(resp["classes"]["values"], dtype=object if dt == "object" else dt)
-    info = ResponseInfo(y=t["response.y"].numpy(), n_outputs=resp["n_outputs"], classes=classes,
-                        center=float(center) if resp["center_is_scalar"] else center,
-                        scale=resp["scale"], output_names=resp["output_names"])
-    states = [[t[f"state.{i}.{k}"] for k in range(rm["n_state_tensors"])]
-              for i in range(rm["n_states"])]
-    result = PathResult(family=get_family(meta["family"]), response=info,
-                        hidden=tuple(rm["hidden"]), groups=rm["groups"], states=states,
-                        timing=rm["timing"],
-                        **{name: t[f"result.{name}"].numpy() for name in rm["arrays"]})
+    info = ResponseInfo(
+        y=t["response.y"].numpy(),
+        n_outputs=resp["n_outputs"],
+        classes=classes,
+        center=float(center) if resp["center_is_scalar"] else center,
+        scale=resp["scale"],
+        output_names=resp["output_names"],
+    )
+    states = [
+        [t[f"state.{i}.{k}"] for k in range(rm["n_state_tensors"])] for i in range(rm["n_states"])
+    ]
+    result = PathResult(
+        family=get_family(meta["family"]),
+        response=info,
+        hidden=tuple(rm["hidden"]),
+        groups=rm["groups"],
+        states=states,
+        timing=rm["timing"],
+        **{name: t[f"result.{name}"].numpy() for name in rm["arrays"]},
+    )
     design = None if meta["design"] is None else DesignSpec.from_dict(meta["design"])
-    return LassoNetPath._from_result(result, 0, design=design, settings=meta["settings"],
-                                     **meta["path"])
+    return LassoNetPath._from_result(
+        result, 0, design=design, settings=meta["settings"], **meta["path"]
+    )

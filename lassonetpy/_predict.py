@@ -31,25 +31,38 @@ def resolve(self: Any, s: Any, df: Any) -> tuple[list[int], bool]:
     values, scalar = _as_list(s if df is None else df)
     out = []
     for v in values:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)) \
-                or not np.isfinite(v):
-            what = ("a lambda >= 0 or a list of them" if df is None
-                    else "an integer number of terms or a list of them")
-            hint = ("('lambda_min' / 'lambda_1se' belong to cv_lassonet results)"
-                    if isinstance(v, str) and df is None else "")
+        if (
+            isinstance(v, (bool, np.bool_))
+            or not isinstance(v, (int, float, np.number))
+            or not np.isfinite(v)
+        ):
+            what = (
+                "a lambda >= 0 or a list of them"
+                if df is None
+                else "an integer number of terms or a list of them"
+            )
+            hint = (
+                "('lambda_min' / 'lambda_1se' belong to cv_lassonet results)"
+                if isinstance(v, str) and df is None
+                else ""
+            )
             raise bad_value("s" if df is None else "df", what, v, hint, cls=InputTypeError)
         if df is not None:
             if v < 0 or v != int(v):
                 raise bad_value("df", "a non-negative integer", v)
             ok = np.flatnonzero(self.df <= v)
             if not len(ok):
-                raise NotOnPathError(f"`df` must be at least {int(self.df.min())}, the fewest "
-                                     f"terms on the path; got {v!r}.")
+                raise NotOnPathError(
+                    f"`df` must be at least {int(self.df.min())}, the fewest "
+                    f"terms on the path; got {v!r}."
+                )
             out.append(int(ok[np.argmax(self.df[ok])]))  # most terms, then smallest lambda
         elif not 0 <= v <= top * (1 + 1e-9):
-            raise NotOnPathError(f"`s` must be within the path's lambda range [0, {top:.6g}]; "
-                                 f"got {v!r}. s=0 is the dense fit; use `df=` to choose "
-                                 "by the number of terms.")
+            raise NotOnPathError(
+                f"`s` must be within the path's lambda range [0, {top:.6g}]; "
+                f"got {v!r}. s=0 is the dense fit; use `df=` to choose "
+                "by the number of terms."
+            )
         elif v == 0:
             out.append(0)
         else:
@@ -78,12 +91,18 @@ def _newx(self: Any, newdata: Any) -> tuple[np.ndarray, pd.Index | None]:
     if X.shape[1] == n_in and n_in != len(self.column_names) and index is None:
         X = X[:, list(self.kept_columns or ())]
     if X.shape[1] != len(self.column_names):
-        raise bad_value("newdata", f"a matrix with {len(self.column_names)} columns",
-                        f"shape {X.shape}")
+        raise bad_value(
+            "newdata", f"a matrix with {len(self.column_names)} columns", f"shape {X.shape}"
+        )
     if not np.isfinite(X).all():
-        raise bad_value("newdata", "finite (no NA)", "NaN/inf values",
-                        "Prediction never drops rows: impute or remove them first.")
+        raise bad_value(
+            "newdata",
+            "finite (no NA)",
+            "NaN/inf values",
+            "Prediction never drops rows: impute or remove them first.",
+        )
     return X, index
+
 
 def _newoffset(self: Any, newoffset: Any, newdata: Any, n: int) -> np.ndarray | None:
     if not self.has_offset:
@@ -91,8 +110,10 @@ def _newoffset(self: Any, newoffset: Any, newdata: Any, n: int) -> np.ndarray | 
             raise bad_value("newoffset", "None (the fit used no offset)", newoffset)
         return None
     if newoffset is None:
-        raise InputError("`newoffset` is required: the fit used an offset. Pass one value "
-                         "per row of `newdata` (e.g. np.log(exposure)).")
+        raise InputError(
+            "`newoffset` is required: the fit used an offset. Pass one value "
+            "per row of `newdata` (e.g. np.log(exposure))."
+        )
     if isinstance(newoffset, str) and isinstance(newdata, pd.DataFrame):
         newoffset = newdata[newoffset]
     off = np.asarray(newoffset, dtype=np.float64)
@@ -110,8 +131,12 @@ def predict(self: Any, newdata: Any, s: Any, df: Any, type: str, newoffset: Any)
     if type not in ("link", "response", "class"):
         raise bad_value("type", "'link', 'response' or 'class'", type)
     if type == "class" and self.classes is None:
-        raise bad_value("type", f"'link' or 'response' for family {self.family!r}", type,
-                        "type='class' is for binomial and multinomial fits.")
+        raise bad_value(
+            "type",
+            f"'link' or 'response' for family {self.family!r}",
+            type,
+            "type='class' is for binomial and multinomial fits.",
+        )
     idx, scalar = resolve(self, s, df)
     X, index = _newx(self, newdata)
     off = _newoffset(self, newoffset, newdata, X.shape[0])

@@ -52,7 +52,9 @@ class Progress:
         frac = self.n / self.total
         bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
         el = now - self.t0
-        sys.stderr.write(f"\r{self.desc:>6} [{bar}] {self.n}/{self.total} {el:5.1f}s {self.note}\x1b[K")
+        sys.stderr.write(
+            f"\r{self.desc:>6} [{bar}] {self.n}/{self.total} {el:5.1f}s {self.note}\x1b[K"
+        )
         sys.stderr.flush()
 
     def close(self) -> None:

@@ -25,7 +25,9 @@ def check_matrix(X: Any, name: str = "X", min_rows: int = 2) -> np.ndarray:
     if arr.ndim != 2:
         raise bad_value(name, "a 2-D matrix (n_samples, n_features)", f"array of shape {arr.shape}")
     if arr.shape[0] < min_rows or arr.shape[1] < 1:
-        raise bad_value(name, f"a matrix with at least {min_rows} row(s) and 1 column", f"shape {arr.shape}")
+        raise bad_value(
+            name, f"a matrix with at least {min_rows} row(s) and 1 column", f"shape {arr.shape}"
+        )
     bad = ~np.isfinite(arr)
     if bad.any():
         r, c = np.argwhere(bad)[0]
@@ -37,8 +39,16 @@ def check_matrix(X: Any, name: str = "X", min_rows: int = 2) -> np.ndarray:
     return arr
 
 
-def check_number(value: Any, name: str, *, low: float | None = None, high: float | None = None,
-                 low_open: bool = False, high_open: bool = False, integer: bool = False) -> float:
+def check_number(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+) -> float:
     """Check a scalar against a range; returns it as float (or int)."""
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if ok:
@@ -55,7 +65,9 @@ def check_number(value: Any, name: str, *, low: float | None = None, high: float
         if low is not None:
             parts.append(f"{'>' if low_open else '>='} {low:g}")
         if high is not None:
-            parts.append(f"{'and ' if low is not None else ''}{'<' if high_open else '<='} {high:g}")
+            parts.append(
+                f"{'and ' if low is not None else ''}{'<' if high_open else '<='} {high:g}"
+            )
         raise bad_value(name, " ".join(parts), value)
     return int(value) if integer else float(value)
 
@@ -79,10 +91,16 @@ def check_hidden(hidden: Any) -> tuple[int, ...]:
     """Hidden layer sizes: a positive int or a non-empty tuple of positive ints."""
     if isinstance(hidden, (int, np.integer)) and not isinstance(hidden, bool):
         hidden = (int(hidden),)
-    if not isinstance(hidden, Sequence) or len(hidden) == 0 or not all(
-        isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h > 0 for h in hidden
+    if (
+        not isinstance(hidden, Sequence)
+        or len(hidden) == 0
+        or not all(
+            isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h > 0 for h in hidden
+        )
     ):
-        raise bad_value("hidden", "a positive integer or a non-empty tuple of positive integers", hidden)
+        raise bad_value(
+            "hidden", "a positive integer or a non-empty tuple of positive integers", hidden
+        )
     return tuple(int(h) for h in hidden)
 
 
@@ -93,8 +111,13 @@ def check_device(device: Any) -> torch.device:
     except (RuntimeError, TypeError):
         raise bad_value("device", "'cpu', 'cuda' or 'cuda:N'", device, cls=DeviceError) from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise bad_value("device", "an available device", device,
-                        "CUDA is not available on this machine; use device='cpu'.", cls=DeviceError)
+        raise bad_value(
+            "device",
+            "an available device",
+            device,
+            "CUDA is not available on this machine; use device='cpu'.",
+            cls=DeviceError,
+        )
     if dev.type not in ("cpu", "cuda"):
         raise bad_value("device", "'cpu' or 'cuda'", device, cls=DeviceError)
     return dev
@@ -102,8 +125,14 @@ def check_device(device: Any) -> torch.device:
 
 def check_dtype(dtype: Any) -> torch.dtype:
     """float32 or float64, by name or torch dtype."""
-    table = {"float32": torch.float32, "float64": torch.float64, torch.float32: torch.float32,
-             torch.float64: torch.float64, np.float32: torch.float32, np.float64: torch.float64}
+    table = {
+        "float32": torch.float32,
+        "float64": torch.float64,
+        torch.float32: torch.float32,
+        torch.float64: torch.float64,
+        np.float32: torch.float32,
+        np.float64: torch.float64,
+    }
     try:
         return table[dtype]
     except (KeyError, TypeError):
@@ -121,6 +150,10 @@ def check_lambda_seq(lam: Any) -> np.ndarray:
     if not np.isfinite(arr).all() or (arr < 0).any():
         raise bad_value("lambda_", "finite values >= 0", lam)
     if arr.size > 1 and not (np.diff(arr) > 0).all():
-        raise bad_value("lambda_", "strictly increasing (LassoNet goes from dense to sparse)", lam,
-                        "Sort it in increasing order.")
+        raise bad_value(
+            "lambda_",
+            "strictly increasing (LassoNet goes from dense to sparse)",
+            lam,
+            "Sort it in increasing order.",
+        )
     return arr

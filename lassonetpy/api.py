@@ -39,8 +39,9 @@ def _value_text(v: Any) -> str:
     if isinstance(v, (list, tuple)) and len(v) > 8:
         return f"<{type(v).__name__} of {len(v)}>"
     if isinstance(v, (list, tuple)):
-        inner = ", ".join(_value_text(x) for x in v) + ("," if len(v) == 1 and
-                                                       isinstance(v, tuple) else "")
+        inner = ", ".join(_value_text(x) for x in v) + (
+            "," if len(v) == 1 and isinstance(v, tuple) else ""
+        )
         return ("[%s]" if isinstance(v, list) else "(%s)") % inner
     if isinstance(v, dict) and len(v) <= 8:
         return "{" + ", ".join(f"{_value_text(k)}: {_value_text(x)}" for k, x in v.items()) + "}"
@@ -51,15 +52,26 @@ def _value_text(v: Any) -> str:
 
 def _same(a: Any, b: Any) -> bool:
     try:
-        return type(a) is type(b) and bool(a == b) or (
-            isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool)
-            and a == b)
+        return (
+            type(a) is type(b)
+            and bool(a == b)
+            or (
+                isinstance(a, (int, float))
+                and isinstance(b, (int, float))
+                and not isinstance(a, bool)
+                and a == b
+            )
+        )
     except (TypeError, ValueError):
         return False
 
 
-def _format_call(args: dict[str, Any], skip: tuple[str, ...] = ("data", "verbose"),
-                 name: str = "lassonet", fn: Any = None) -> str:
+def _format_call(
+    args: dict[str, Any],
+    skip: tuple[str, ...] = ("data", "verbose"),
+    name: str = "lassonet",
+    fn: Any = None,
+) -> str:
     """glmnet's ``Call:`` line: ``name(arg=value, ...)`` with only non-default arguments.
 
     Parameters
@@ -78,14 +90,20 @@ def _format_call(args: dict[str, Any], skip: tuple[str, ...] = ("data", "verbose
     str
     """
     sig = inspect.signature(fn or lassonet)
-    shown = [f"{k}={_value_text(v)}" for k, v in args.items()
-             if k in sig.parameters and k not in skip
-             and not _same(v, sig.parameters[k].default) and v is not None]
+    shown = [
+        f"{k}={_value_text(v)}"
+        for k, v in args.items()
+        if k in sig.parameters
+        and k not in skip
+        and not _same(v, sig.parameters[k].default)
+        and v is not None
+    ]
     return f"{name}({', '.join(shown)})"
 
 
-def _build_path(prepared: Prepared, result: PathResult, model: int = 0,
-                call: str = "") -> LassoNetPath:
+def _build_path(
+    prepared: Prepared, result: PathResult, model: int = 0, call: str = ""
+) -> LassoNetPath:
     """Turn one model of an engine result into a :class:`LassoNetPath`.
 
     Parameters
@@ -107,22 +125,51 @@ def _build_path(prepared: Prepared, result: PathResult, model: int = 0,
     settings["hidden"] = list(result.hidden)
     settings["M"] = float(result.M[model])
     return LassoNetPath._from_result(
-        result, model, call=call, design=prepared.spec, column_names=prepared.column_names,
-        term_names=prepared.term_names, input_columns=prepared.input_columns,
-        kept_columns=prepared.kept_columns, n_obs=int(prepared.X.shape[0]),
-        n_dropped=prepared.n_dropped, has_offset=prepared.offset is not None, settings=settings)
+        result,
+        model,
+        call=call,
+        design=prepared.spec,
+        column_names=prepared.column_names,
+        term_names=prepared.term_names,
+        input_columns=prepared.input_columns,
+        kept_columns=prepared.kept_columns,
+        n_obs=int(prepared.X.shape[0]),
+        n_dropped=prepared.n_dropped,
+        has_offset=prepared.offset is not None,
+        settings=settings,
+    )
 
 
-def lassonet(formula: str | None = None, data: pd.DataFrame | None = None,
-             family: str | Family = "gaussian", *, X: Any = None, y: Any = None,
-             hidden: int | tuple[int, ...] = (100,), M: float = 10.0, nlambda: int = 100,
-             lambda_: Any = None, lambda_min_ratio: float = 1e-2, standardize: bool = True,
-             weights: Any = None, offset: Any = None, penalty_factor: Any = None,
-             exclude: Any = None, groups: Any = None, na_action: str = "omit",
-             dropout: float = 0.0, gamma: float = 0.0, gamma_skip: float = 0.0,
-             batch_size: int | None = None, tol: float = 1e-2, max_epochs: int = 500,
-             seed: int | None = None, device: str = "cpu", dtype: str = "float32",
-             verbose: bool = True) -> LassoNetPath:
+def lassonet(
+    formula: str | None = None,
+    data: pd.DataFrame | None = None,
+    family: str | Family = "gaussian",
+    *,
+    X: Any = None,
+    y: Any = None,
+    hidden: int | tuple[int, ...] = (100,),
+    M: float = 10.0,
+    nlambda: int = 100,
+    lambda_: Any = None,
+    lambda_min_ratio: float = 1e-2,
+    standardize: bool = True,
+    weights: Any = None,
+    offset: Any = None,
+    penalty_factor: Any = None,
+    exclude: Any = None,
+    groups: Any = None,
+    na_action: str = "omit",
+    dropout: float = 0.0,
+    gamma: float = 0.0,
+    gamma_skip: float = 0.0,
+    batch_size: int | None = None,
+    tol: float = 1e-2,
+    max_epochs: int = 500,
+    seed: int | None = None,
+    device: str = "cpu",
+    dtype: str = "float32",
+    verbose: bool = True,
+) -> LassoNetPath:
     r"""Fit a LassoNet along a path of penalties, glmnet style.
 
     Minimises, first at ``lambda = 0`` (the dense fit), then along an increasing grid with
@@ -222,10 +269,24 @@ def lassonet(formula: str | None = None, data: pd.DataFrame | None = None,
     """
     args = dict(locals())
     fit_kwargs = {k: args[k] for k in FIT_ARGS}
-    prep = _prepare(formula, data, family, X=X, y=y, weights=weights, offset=offset,
-                    penalty_factor=penalty_factor, exclude=exclude, groups=groups,
-                    na_action=na_action, **fit_kwargs)
+    prep = _prepare(
+        formula,
+        data,
+        family,
+        X=X,
+        y=y,
+        weights=weights,
+        offset=offset,
+        penalty_factor=penalty_factor,
+        exclude=exclude,
+        groups=groups,
+        na_action=na_action,
+        **fit_kwargs,
+    )
     if verbose and prep.n_dropped:
-        print(f"lassonet: {prep.n_dropped} row(s) with missing values dropped (na.omit); "
-              f"{prep.X.shape[0]} used.", file=sys.stderr)
+        print(
+            f"lassonet: {prep.n_dropped} row(s) with missing values dropped (na.omit); "
+            f"{prep.X.shape[0]} used.",
+            file=sys.stderr,
+        )
     return _build_path(prep, prep.fit(), 0, call=_format_call(args))

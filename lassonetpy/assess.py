@@ -28,11 +28,14 @@ def _unpack(fit: Any, s: Any) -> tuple[LassoNetPath, Any]:
         return fit.path, fit._s("lambda_min" if s is None else s)
     if isinstance(fit, LassoNetPath):
         if isinstance(s, str):
-            raise bad_value("s", "a lambda >= 0 or a list of them (for a path)", s,
-                            "'lambda_min' / 'lambda_1se' belong to cv_lassonet results.")
+            raise bad_value(
+                "s",
+                "a lambda >= 0 or a list of them (for a path)",
+                s,
+                "'lambda_min' / 'lambda_1se' belong to cv_lassonet results.",
+            )
         return fit, s
-    raise bad_value("fit", "a LassoNetPath or a CVLassoNet", type(fit).__name__,
-                    cls=InputTypeError)
+    raise bad_value("fit", "a LassoNetPath or a CVLassoNet", type(fit).__name__, cls=InputTypeError)
 
 
 def _response(path: LassoNetPath, newdata: Any, newy: Any) -> Any:
@@ -41,20 +44,25 @@ def _response(path: LassoNetPath, newdata: Any, newy: Any) -> Any:
         return newy
     spec = path.design
     if spec is None:
-        raise InputError("`newy` is required for a fit from arrays (X, y): pass the response "
-                         "of the rows of `newdata`.")
+        raise InputError(
+            "`newy` is required for a fit from arrays (X, y): pass the response "
+            "of the rows of `newdata`."
+        )
     if not isinstance(newdata, pd.DataFrame):
         raise bad_value("newdata", "a pandas DataFrame", newdata, cls=InputTypeError)
     if missing := [v for v in spec.response_variables if v not in newdata.columns]:
-        raise FormulaError(f"`newdata` must hold the response to assess the fit; missing "
-                           f"column(s) {missing} of the formula's left side "
-                           f"{spec.response_name!r}.")
+        raise FormulaError(
+            f"`newdata` must hold the response to assess the fit; missing "
+            f"column(s) {missing} of the formula's left side "
+            f"{spec.response_name!r}."
+        )
     from formulaic import Formula
 
     from .design import _response as eval_response
 
-    parsed = Formula(spec.formula, _context={"__formulaic_variables_available__":
-                                             list(newdata.columns)})
+    parsed = Formula(
+        spec.formula, _context={"__formulaic_variables_available__": list(newdata.columns)}
+    )
     lhs = [t for t in getattr(parsed, "lhs", []) if t.degree > 0]
     return eval_response(lhs, newdata[list(spec.response_variables)])
 
@@ -65,14 +73,15 @@ def _encode(path: LassoNetPath, y: Any, n: int) -> np.ndarray:
     if arr.ndim == 2 and arr.shape[1] == 1 and path.family != "mgaussian":
         arr = arr[:, 0]
     if arr.shape[0] != n:
-        raise bad_value("newy", f"one value per row of `newdata` ({n})",
-                        f"length {arr.shape[0]}")
+        raise bad_value("newy", f"one value per row of `newdata` ({n})", f"length {arr.shape[0]}")
     if path.classes is not None:
         lookup = {c: i for i, c in enumerate(np.asarray(path.classes).tolist())}
         vals = arr.tolist()
         if unknown := sorted({str(v) for v in vals if v not in lookup}):
-            raise ResponseError(f"The response must hold the fit's classes "
-                                f"{list(lookup)[:10]}; got unknown label(s) {unknown[:10]}.")
+            raise ResponseError(
+                f"The response must hold the fit's classes "
+                f"{list(lookup)[:10]}; got unknown label(s) {unknown[:10]}."
+            )
         return np.array([lookup[v] for v in vals], dtype=np.float64)
     try:
         out = np.asarray(arr, dtype=np.float64)
@@ -83,8 +92,9 @@ def _encode(path: LassoNetPath, y: Any, n: int) -> np.ndarray:
     return out
 
 
-def _predictions(path: LassoNetPath, newdata: Any, s: Any, newoffset: Any
-                 ) -> tuple[list[int], bool, np.ndarray]:
+def _predictions(
+    path: LassoNetPath, newdata: Any, s: Any, newoffset: Any
+) -> tuple[list[int], bool, np.ndarray]:
     """Path indices, scalar flag and response-scale predictions (k, n[, n_outputs])."""
     idx, scalar = path._indices(s, None)
     X, _ = _newx(path, newdata)
@@ -94,8 +104,15 @@ def _predictions(path: LassoNetPath, newdata: Any, s: Any, newoffset: Any
     return idx, scalar, pred[..., 0] if pred.shape[-1] == 1 else pred
 
 
-def assess(fit: Any, newdata: Any, s: Any = None, *, newy: Any = None, weights: Any = None,
-           newoffset: Any = None) -> pd.Series | pd.DataFrame:
+def assess(
+    fit: Any,
+    newdata: Any,
+    s: Any = None,
+    *,
+    newy: Any = None,
+    weights: Any = None,
+    newoffset: Any = None,
+) -> pd.Series | pd.DataFrame:
     """Every measure valid for the family on new data, like glmnet's ``assess.glmnet``.
 
     Parameters
@@ -144,16 +161,20 @@ def assess(fit: Any, newdata: Any, s: Any = None, *, newy: Any = None, weights: 
     labels = [f"s{i}" for i in idx]
     if scalar:
         out: pd.Series | pd.DataFrame = pd.Series(
-            {k: float(v[0]) for k, v in vals.items()}, name=labels[0], dtype=np.float64)
+            {k: float(v[0]) for k, v in vals.items()}, name=labels[0], dtype=np.float64
+        )
     else:
-        out = pd.DataFrame({k: np.asarray(v, dtype=np.float64) for k, v in vals.items()},
-                           index=pd.Index(labels, name="s"))
+        out = pd.DataFrame(
+            {k: np.asarray(v, dtype=np.float64) for k, v in vals.items()},
+            index=pd.Index(labels, name="s"),
+        )
     out.attrs["measure_names"] = names
     return out
 
 
-def confusion(fit: Any, newdata: Any, s: Any = None, *, newy: Any = None,
-              newoffset: Any = None) -> pd.DataFrame:
+def confusion(
+    fit: Any, newdata: Any, s: Any = None, *, newy: Any = None, newoffset: Any = None
+) -> pd.DataFrame:
     """Confusion table of a classification fit on new data, like glmnet's ``confusion.glmnet``.
 
     Parameters
@@ -190,8 +211,12 @@ def confusion(fit: Any, newdata: Any, s: Any = None, *, newy: Any = None,
     """
     path, s = _unpack(fit, s)
     if path.classes is None:
-        raise bad_value("fit", "a binomial or multinomial fit", f"family {path.family!r}",
-                        "A confusion table needs classes.")
+        raise bad_value(
+            "fit",
+            "a binomial or multinomial fit",
+            f"family {path.family!r}",
+            "A confusion table needs classes.",
+        )
     if s is None or np.ndim(s) != 0:
         raise bad_value("s", "one lambda (a confusion table is for one fit)", s)
     _, _, pred = _predictions(path, newdata, s, newoffset)

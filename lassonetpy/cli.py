@@ -101,7 +101,8 @@ def _hidden(text: str) -> tuple[int, ...]:
         sizes = ()
     if not sizes or any(s < 1 for s in sizes):
         raise argparse.ArgumentTypeError(
-            f"must be hidden layer sizes like 100 or 64,32; got {text!r}")
+            f"must be hidden layer sizes like 100 or 64,32; got {text!r}"
+        )
     return sizes
 
 
@@ -187,19 +188,24 @@ def _cmd_fit(a: argparse.Namespace) -> int:
     _check_family(a.family)
     out = _out_dir(a.out)
     data = read_csv(a.data, a.na_values)
-    kwargs: dict[str, Any] = dict(hidden=a.hidden, M=a.M, nlambda=a.nlambda, seed=a.seed,
-                                  verbose=not a.quiet)  # arguments of lassonet()
+    kwargs: dict[str, Any] = dict(
+        hidden=a.hidden, M=a.M, nlambda=a.nlambda, seed=a.seed, verbose=not a.quiet
+    )  # arguments of lassonet()
     if a.max_epochs is not None:
         kwargs["max_epochs"] = a.max_epochs
     summary: dict[str, Any] = {
-        "command": "fit", "data": str(a.data), "formula": a.formula, "family": a.family,
+        "command": "fit",
+        "data": str(a.data),
+        "formula": a.formula,
+        "family": a.family,
         "settings": {"hidden": list(a.hidden), "M": a.M, "nlambda": a.nlambda, "seed": a.seed},
     }
     if a.cv:
         from .cv import cv_lassonet
 
-        cvfit = cv_lassonet(a.formula, data, family=a.family, nfolds=a.cv,
-                            type_measure=a.type_measure, **kwargs)
+        cvfit = cv_lassonet(
+            a.formula, data, family=a.family, nfolds=a.cv, type_measure=a.type_measure, **kwargs
+        )
         path = cvfit.path
         print(cvfit)
         sel_min = [str(t) for t in path.nonzero(s=float(cvfit.lambda_min))]
@@ -213,17 +219,27 @@ def _cmd_fit(a: argparse.Namespace) -> int:
         summary["cv"] = {
             "nfolds": a.cv,
             "call": cvfit.call,
-            "measure": str(cvfit.measure), "measure_name": str(cvfit.measure_name),
-            "lambda_min": float(cvfit.lambda_min), "lambda_1se": float(cvfit.lambda_1se),
-            "index_min": i_min, "index_1se": i_1se,
-            "cvm_min": float(cvfit.cvm[i_min]), "cvsd_min": float(cvfit.cvsd[i_min]),
-            "cvm_1se": float(cvfit.cvm[i_1se]), "cvsd_1se": float(cvfit.cvsd[i_1se]),
-            "nzero_min": int(cvfit.nzero[i_min]), "nzero_1se": int(cvfit.nzero[i_1se]),
-            "lambdas": cvfit.lambdas, "cvm": cvfit.cvm, "cvsd": cvfit.cvsd,
+            "measure": str(cvfit.measure),
+            "measure_name": str(cvfit.measure_name),
+            "lambda_min": float(cvfit.lambda_min),
+            "lambda_1se": float(cvfit.lambda_1se),
+            "index_min": i_min,
+            "index_1se": i_1se,
+            "cvm_min": float(cvfit.cvm[i_min]),
+            "cvsd_min": float(cvfit.cvsd[i_min]),
+            "cvm_1se": float(cvfit.cvm[i_1se]),
+            "cvsd_1se": float(cvfit.cvsd[i_1se]),
+            "nzero_min": int(cvfit.nzero[i_min]),
+            "nzero_1se": int(cvfit.nzero[i_1se]),
+            "lambdas": cvfit.lambdas,
+            "cvm": cvfit.cvm,
+            "cvsd": cvfit.cvsd,
             "nzero": cvfit.nzero,
         }
-        summary["lambdas_chosen"] = {"lambda_min": float(cvfit.lambda_min),
-                                     "lambda_1se": float(cvfit.lambda_1se)}
+        summary["lambdas_chosen"] = {
+            "lambda_min": float(cvfit.lambda_min),
+            "lambda_1se": float(cvfit.lambda_1se),
+        }
         summary["selected"] = {"lambda_min": sel_min, "lambda_1se": sel_1se}
     else:
         from .api import lassonet
@@ -238,13 +254,19 @@ def _cmd_fit(a: argparse.Namespace) -> int:
         summary["lambdas_chosen"] = None
         summary["selected"] = {"by_importance": list(imp.index)}
         summary["importance"] = {k: float(v) for k, v in imp.items()}
-    summary.update({
-        "n": int(path.n_obs), "n_dropped": int(path.n_dropped), "n_rows_read": int(len(data)),
-        "call": path.call, "terms": list(path.term_names), "columns": list(path.column_names),
-        "classes": None if path.classes is None else [str(c) for c in path.classes],
-        "path": {"lambda": path.lambdas, "df": path.df, "dev_ratio": path.dev_ratio},
-        "timing_seconds": dict(path.timing),
-    })
+    summary.update(
+        {
+            "n": int(path.n_obs),
+            "n_dropped": int(path.n_dropped),
+            "n_rows_read": int(len(data)),
+            "call": path.call,
+            "terms": list(path.term_names),
+            "columns": list(path.column_names),
+            "classes": None if path.classes is None else [str(c) for c in path.classes],
+            "path": {"lambda": path.lambdas, "df": path.df, "dev_ratio": path.dev_ratio},
+            "timing_seconds": dict(path.timing),
+        }
+    )
     if out is not None:
         files = {"model": MODEL_FILE, "path_plot": "path.png", "importance_plot": "importance.png"}
         path.save(out / MODEL_FILE)
@@ -269,21 +291,26 @@ def _parse_s(text: str | None, model: Path, summary_file: str | None) -> tuple[A
     if key in ("lambda_min", "lambda_1se"):
         sf = Path(summary_file) if summary_file else model.with_name(SUMMARY_FILE)
         if not sf.exists():
-            raise CLIError(f"--s {text} needs the {SUMMARY_FILE} of a CV fit "
-                           f"(looked for '{sf}'; give --summary FILE or a number)")
+            raise CLIError(
+                f"--s {text} needs the {SUMMARY_FILE} of a CV fit "
+                f"(looked for '{sf}'; give --summary FILE or a number)"
+            )
         try:
             chosen = (json.loads(sf.read_text()).get("lambdas_chosen") or {}).get(key)
         except json.JSONDecodeError as err:
             raise CLIError(f"'{sf}' is not a JSON summary: {err}") from err
         if chosen is None:
-            raise CLIError(f"'{sf}' has no {key}: the model was fitted without --cv; "
-                           "give --s as a number or --df")
+            raise CLIError(
+                f"'{sf}' has no {key}: the model was fitted without --cv; "
+                "give --s as a number or --df"
+            )
         return float(chosen), key
     try:
         v = float(text)
     except ValueError:
-        raise CLIError(f"--s must be a lambda (a number >= 0), lambda_min or lambda_1se; "
-                       f"got {text!r}") from None
+        raise CLIError(
+            f"--s must be a lambda (a number >= 0), lambda_min or lambda_1se; got {text!r}"
+        ) from None
     return v, text
 
 
@@ -309,22 +336,30 @@ def _cmd_predict(a: argparse.Namespace) -> int:
         if not model.exists():
             raise FileNotFoundError(f"no {MODEL_FILE} in directory '{a.model}'")
     if not zipfile.is_zipfile(model):
-        raise CLIError(f"'{model}' is not a lassonetpy model file (those are written by "
-                       "'lassonetpy fit --out DIR' as DIR/model.lnp, or by path.save())")
+        raise CLIError(
+            f"'{model}' is not a lassonetpy model file (those are written by "
+            "'lassonetpy fit --out DIR' as DIR/model.lnp, or by path.save())"
+        )
     path = load(model)
     if a.s is not None and a.df is not None:
         raise CLIError("give --s or --df, not both")
     s, _ = _parse_s(a.s, model, a.summary)
     data = read_csv(a.data, a.na_values)
-    used = [v for v in (path.design.variables if path.design is not None
-                        else path.input_columns or ()) if v in data.columns]
+    used = [
+        v
+        for v in (path.design.variables if path.design is not None else path.input_columns or ())
+        if v in data.columns
+    ]
     incomplete = data[used].isna().any(axis=1).to_numpy() if used else None
     if incomplete is not None and incomplete.any() and a.na_rows == "empty":
         pred = path.predict(data[~incomplete], s=s, df=a.df, type=a.type)
         frame = _flat_columns(pred).reindex(data.index)
         if not a.quiet:
-            print(f"lassonetpy: {int(incomplete.sum())} row(s) with missing values in the "
-                  "formula's variables: their predictions are left empty", file=sys.stderr)
+            print(
+                f"lassonetpy: {int(incomplete.sum())} row(s) with missing values in the "
+                "formula's variables: their predictions are left empty",
+                file=sys.stderr,
+            )
     else:
         frame = _flat_columns(path.predict(data, s=s, df=a.df, type=a.type))
     if a.out:
@@ -349,87 +384,160 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     from . import __version__
 
-    p = _Parser(prog=PROG, description="LassoNet feature-sparse neural networks, glmnet style: "
-                "fit a formula on a CSV file, predict from a saved fit, or run the demo.",
-                epilog="Run 'lassonetpy <command> --help' for the options of a command.")
+    p = _Parser(
+        prog=PROG,
+        description="LassoNet feature-sparse neural networks, glmnet style: "
+        "fit a formula on a CSV file, predict from a saved fit, or run the demo.",
+        epilog="Run 'lassonetpy <command> --help' for the options of a command.",
+    )
     p.add_argument("--version", action="version", version=f"lassonetpy {__version__}")
     sub = p.add_subparsers(dest="command", metavar="{fit,predict,demo}", parser_class=_Parser)
 
     f = sub.add_parser(
-        "fit", help="fit a LassoNet path (optionally cross-validated) on a CSV file",
+        "fit",
+        help="fit a LassoNet path (optionally cross-validated) on a CSV file",
         description="Fit a LassoNet path on a CSV file with an R-style formula. Text columns "
         "are factors (every level kept, entering and leaving together); empty fields and NA "
         "are missing, and rows missing a variable of the formula are dropped (reported). "
         "Prints the path table (or the CV table and the terms selected at lambda_min and "
         "lambda_1se); with --out also writes model.lnp, summary.json and PNG plots.",
-        epilog='example: lassonetpy fit data.csv "y ~ ." --family binomial --cv 10 --out res')
+        epilog='example: lassonetpy fit data.csv "y ~ ." --family binomial --cv 10 --out res',
+    )
     f.add_argument("data", help="CSV file with a header line ('-' reads standard input)")
     f.add_argument("formula", help='model formula, e.g. "y ~ ." or "y ~ x1 + C(g) + x1:x2"')
-    f.add_argument("--family", default="gaussian",
-                   help="gaussian (default), binomial, multinomial, poisson or mgaussian")
-    f.add_argument("--cv", type=_positive_int, metavar="K", default=None,
-                   help="cross-validate with K folds (e.g. 10) and choose lambda_min/lambda_1se")
-    f.add_argument("--type-measure", default="default", metavar="M",
-                   help="CV measure: deviance, mse, mae, class or auc (default: the family's)")
-    f.add_argument("--out", metavar="DIR", help="directory for model.lnp, summary.json and the "
-                   "plots (created if needed)")
+    f.add_argument(
+        "--family",
+        default="gaussian",
+        help="gaussian (default), binomial, multinomial, poisson or mgaussian",
+    )
+    f.add_argument(
+        "--cv",
+        type=_positive_int,
+        metavar="K",
+        default=None,
+        help="cross-validate with K folds (e.g. 10) and choose lambda_min/lambda_1se",
+    )
+    f.add_argument(
+        "--type-measure",
+        default="default",
+        metavar="M",
+        help="CV measure: deviance, mse, mae, class or auc (default: the family's)",
+    )
+    f.add_argument(
+        "--out",
+        metavar="DIR",
+        help="directory for model.lnp, summary.json and the plots (created if needed)",
+    )
     f.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    f.add_argument("--hidden", type=_hidden, default=(100,), metavar="SIZES",
-                   help="hidden layer sizes, e.g. 100 (default) or 64,32")
-    f.add_argument("--M", type=_nonneg_float, default=10.0,
-                   help="hierarchy multiplier (default 10; 0 = the lasso)")
-    f.add_argument("--quiet", action="store_true",
-                   help="no progress bar or notes on stderr (the tables are still printed)")
-    f.add_argument("--na-values", nargs="*", default=list(_DEFAULT_NA), metavar="S",
-                   help="field values read as missing (default: empty and NA)")
+    f.add_argument(
+        "--hidden",
+        type=_hidden,
+        default=(100,),
+        metavar="SIZES",
+        help="hidden layer sizes, e.g. 100 (default) or 64,32",
+    )
+    f.add_argument(
+        "--M",
+        type=_nonneg_float,
+        default=10.0,
+        help="hierarchy multiplier (default 10; 0 = the lasso)",
+    )
+    f.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar or notes on stderr (the tables are still printed)",
+    )
+    f.add_argument(
+        "--na-values",
+        nargs="*",
+        default=list(_DEFAULT_NA),
+        metavar="S",
+        help="field values read as missing (default: empty and NA)",
+    )
     # speed knobs for tests and experiments (not shown in --help)
     f.add_argument("--nlambda", type=_positive_int, default=100, help=argparse.SUPPRESS)
     f.add_argument("--max-epochs", type=_positive_int, default=None, help=argparse.SUPPRESS)
     f.set_defaults(func=_cmd_fit)
 
     q = sub.add_parser(
-        "predict", help="predict on a CSV file from a saved fit (model.lnp)",
+        "predict",
+        help="predict on a CSV file from a saved fit (model.lnp)",
         description="Load a fit saved by 'lassonetpy fit --out DIR' (DIR/model.lnp, or DIR "
         "itself) and predict on a CSV file with the formula's variables. Writes a CSV: one "
         "column per fit (s<i>, i the path index), or one per class for multi-output "
         "families.",
         epilog="example: lassonetpy predict res/model.lnp new.csv --s lambda_1se "
-        "--type class --out pred.csv")
+        "--type class --out pred.csv",
+    )
     q.add_argument("model", help="model file written by 'lassonetpy fit' (or its --out DIR)")
     q.add_argument("data", help="CSV file with the formula's variables ('-': standard input)")
-    q.add_argument("--s", metavar="LAMBDA", default=None,
-                   help="a lambda (snaps to the nearest on the path; 0 = the dense fit), or "
-                   "lambda_min / lambda_1se (read from summary.json next to the model); "
-                   "default: every lambda of the path")
-    q.add_argument("--df", type=int, default=None, metavar="K",
-                   help="instead of --s: the fit with the most terms not exceeding K")
-    q.add_argument("--type", default="response", choices=["link", "response", "class"],
-                   help="link, response (default; probabilities for classification) or class")
-    q.add_argument("--summary", metavar="FILE", default=None,
-                   help="summary.json to read lambda_min/lambda_1se from (default: next to "
-                   "the model)")
+    q.add_argument(
+        "--s",
+        metavar="LAMBDA",
+        default=None,
+        help="a lambda (snaps to the nearest on the path; 0 = the dense fit), or "
+        "lambda_min / lambda_1se (read from summary.json next to the model); "
+        "default: every lambda of the path",
+    )
+    q.add_argument(
+        "--df",
+        type=int,
+        default=None,
+        metavar="K",
+        help="instead of --s: the fit with the most terms not exceeding K",
+    )
+    q.add_argument(
+        "--type",
+        default="response",
+        choices=["link", "response", "class"],
+        help="link, response (default; probabilities for classification) or class",
+    )
+    q.add_argument(
+        "--summary",
+        metavar="FILE",
+        default=None,
+        help="summary.json to read lambda_min/lambda_1se from (default: next to the model)",
+    )
     q.add_argument("--out", metavar="FILE", help="write the CSV here (default: standard output)")
     q.add_argument("--index", action="store_true", help="write the row index as first column")
-    q.add_argument("--na-values", nargs="*", default=list(_DEFAULT_NA), metavar="S",
-                   help="field values read as missing (default: empty and NA)")
-    q.add_argument("--na-rows", choices=["empty", "fail"], default="empty",
-                   help="rows missing a variable of the formula: empty predictions (default, "
-                   "noted on stderr) or fail")
+    q.add_argument(
+        "--na-values",
+        nargs="*",
+        default=list(_DEFAULT_NA),
+        metavar="S",
+        help="field values read as missing (default: empty and NA)",
+    )
+    q.add_argument(
+        "--na-rows",
+        choices=["empty", "fail"],
+        default="empty",
+        help="rows missing a variable of the formula: empty predictions (default, "
+        "noted on stderr) or fail",
+    )
     q.add_argument("--quiet", action="store_true", help="no note on stderr")
     q.set_defaults(func=_cmd_predict)
 
     d = sub.add_parser(
-        "demo", help="cross-validated LassoNet on the bundled MICE protein data",
+        "demo",
+        help="cross-validated LassoNet on the bundled MICE protein data",
         description="The README's demo: 8-class classification of the bundled MICE protein "
         "data (77 proteins, 72 mice measured 15 times each). Splits off a test set of 20% "
         "of the mice (stratified by class, fixed seed), fills missing values with the "
         "training means, runs 10-fold cv_lassonet with folds made of whole mice, and "
         "prints the CV table, the chosen lambda, the selected proteins and the held-out "
-        "accuracy; writes path.png and cv.png.")
-    d.add_argument("--out", metavar="DIR", default="lassonetpy-demo",
-                   help="directory for the plots (default: ./lassonetpy-demo)")
-    d.add_argument("--quick", action="store_true",
-                   help="smaller network, shorter path and 5 folds (a few seconds)")
+        "accuracy; writes path.png and cv.png.",
+    )
+    d.add_argument(
+        "--out",
+        metavar="DIR",
+        default="lassonetpy-demo",
+        help="directory for the plots (default: ./lassonetpy-demo)",
+    )
+    d.add_argument(
+        "--quick",
+        action="store_true",
+        help="smaller network, shorter path and 5 folds (a few seconds)",
+    )
     d.add_argument("--seed", type=int, default=0, help="seed of the split, folds and fit")
     d.add_argument("--nfolds", type=_positive_int, default=None, help=argparse.SUPPRESS)
     d.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -438,8 +546,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------------------------- main
-def _warning_line(message: Any, category: type, filename: str, lineno: int,
-                  file: Any = None, line: str | None = None) -> None:
+def _warning_line(
+    message: Any,
+    category: type,
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     stream = file or sys.stderr
     try:
         stream.write(f"{PROG}: warning: {_one_line(str(message))}\n")

@@ -63,8 +63,12 @@ __all__ = ["cv_lassonet", "CVLassoNet"]
 
 #: lassonet() arguments handled by _prepare (the rest of FIT_ARGS go to the engine).
 _PREP_ARGS = ("weights", "offset", "penalty_factor", "exclude", "groups", "na_action")
-_S_NAMES = {"lambda_min": "lambda_min", "lambda.min": "lambda_min",
-            "lambda_1se": "lambda_1se", "lambda.1se": "lambda_1se"}
+_S_NAMES = {
+    "lambda_min": "lambda_min",
+    "lambda.min": "lambda_min",
+    "lambda_1se": "lambda_1se",
+    "lambda.1se": "lambda_1se",
+}
 
 
 def _ro(a: Any) -> np.ndarray:
@@ -174,9 +178,13 @@ class CVLassoNet:
         def one(v: Any) -> Any:
             if isinstance(v, str):
                 if v not in _S_NAMES:
-                    raise bad_value("s", "'lambda_min' or 'lambda_1se' (also written "
-                                    "'lambda.min', 'lambda.1se'), a lambda >= 0, or a list of "
-                                    "them", v)
+                    raise bad_value(
+                        "s",
+                        "'lambda_min' or 'lambda_1se' (also written "
+                        "'lambda.min', 'lambda.1se'), a lambda >= 0, or a list of "
+                        "them",
+                        v,
+                    )
                 return float(getattr(self, _S_NAMES[v]))
             return v
 
@@ -210,8 +218,9 @@ class CVLassoNet:
         """
         return self.path.coef(s=self._s(s))
 
-    def predict(self, newdata: Any, s: Any = "lambda_min", type: str = "link",
-                newoffset: Any = None) -> Any:
+    def predict(
+        self, newdata: Any, s: Any = "lambda_min", type: str = "link", newoffset: Any = None
+    ) -> Any:
         """Predict with the full-data fit at ``s`` (see :meth:`LassoNetPath.predict`).
 
         Parameters
@@ -294,9 +303,17 @@ class CVLassoNet:
         >>> cv.plot().get_ylabel()
         'Mean-Squared Error'
         """
-        return plot_cv(self.lambdas, self.cvm, self.cvsd, self.nzero, self.lambda_min,
-                       self.lambda_1se, measure_name=self.measure_name, ax=ax,
-                       sign_lambda=sign_lambda)
+        return plot_cv(
+            self.lambdas,
+            self.cvm,
+            self.cvsd,
+            self.nzero,
+            self.lambda_min,
+            self.lambda_1se,
+            measure_name=self.measure_name,
+            ax=ax,
+            sign_lambda=sign_lambda,
+        )
 
     # ------------------------------------------------------------------ printing
     def table(self) -> Any:
@@ -319,24 +336,47 @@ class CVLassoNet:
         import pandas as pd
 
         idx = [self.index_min, self.index_1se]
-        return pd.DataFrame({"Lambda": [self.lambda_min, self.lambda_1se], "Index": idx,
-                             "Measure": self.cvm[idx], "SE": self.cvsd[idx],
-                             "Nonzero": self.nzero[idx].astype(int)}, index=["min", "1se"])
+        return pd.DataFrame(
+            {
+                "Lambda": [self.lambda_min, self.lambda_1se],
+                "Index": idx,
+                "Measure": self.cvm[idx],
+                "SE": self.cvsd[idx],
+                "Nonzero": self.nzero[idx].astype(int),
+            },
+            index=["min", "1se"],
+        )
 
     def __repr__(self) -> str:
-        cells = [[format_lambda(lam), str(i), f"{self.cvm[i]:.4g}", f"{self.cvsd[i]:.4g}",
-                  str(int(self.nzero[i]))] for lam, i in ((self.lambda_min, self.index_min),
-                                                           (self.lambda_1se, self.index_1se))]
+        cells = [
+            [
+                format_lambda(lam),
+                str(i),
+                f"{self.cvm[i]:.4g}",
+                f"{self.cvsd[i]:.4g}",
+                str(int(self.nzero[i])),
+            ]
+            for lam, i in ((self.lambda_min, self.index_min), (self.lambda_1se, self.index_1se))
+        ]
         head = ["Lambda", "Index", "Measure", "SE", "Nonzero"]
         widths = [max(len(h), *(len(c[j]) for c in cells)) for j, h in enumerate(head)]
-        lines = [f"Call: {self.call}", "", f"Measure: {self.measure_name}", "",
-                 "     " + "  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True))]
+        lines = [
+            f"Call: {self.call}",
+            "",
+            f"Measure: {self.measure_name}",
+            "",
+            "     " + "  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)),
+        ]
         for name, c in zip(("min", "1se"), cells, strict=True):
-            lines.append(f"{name:<3}  " + "  ".join(v.rjust(w) for v, w in
-                                                   zip(c, widths, strict=True)))
-        lines += ["", f"{self.nfolds} folds{'' if self.grouped else ' (ungrouped)'}; Index: "
-                  "path index (0 is the dense fit); Nonzero: terms selected by the full-data "
-                  f"fit (of {len(self.path.term_names)})."]
+            lines.append(
+                f"{name:<3}  " + "  ".join(v.rjust(w) for v, w in zip(c, widths, strict=True))
+            )
+        lines += [
+            "",
+            f"{self.nfolds} folds{'' if self.grouped else ' (ungrouped)'}; Index: "
+            "path index (0 is the dense fit); Nonzero: terms selected by the full-data "
+            f"fit (of {len(self.path.term_names)}).",
+        ]
         return "\n".join(lines)
 
 
@@ -344,15 +384,18 @@ class CVLassoNet:
 # cv_lassonet
 # ---------------------------------------------------------------------------------------------
 def _inner(call: str) -> str:
-    return call[call.index("(") + 1: -1]
+    return call[call.index("(") + 1 : -1]
 
 
 def _calls(args: dict[str, Any], kwargs: dict[str, Any]) -> tuple[str, str]:
     """The ``cv_lassonet(...)`` call line and the equivalent ``lassonet(...)`` of the path."""
     fit_args = {k: args[k] for k in ("formula", "family", "X", "y")}
     fit_args.update(kwargs)
-    cv_part = _format_call({k: args[k] for k in ("nfolds", "foldid", "type_measure", "keep",
-                                                 "seed")}, name="cv_lassonet", fn=cv_lassonet)
+    cv_part = _format_call(
+        {k: args[k] for k in ("nfolds", "foldid", "type_measure", "keep", "seed")},
+        name="cv_lassonet",
+        fn=cv_lassonet,
+    )
     fit_call = _format_call(fit_args, fn=lassonet)
     fit_args["seed"] = args["seed"]
     path_call = _format_call(fit_args, fn=lassonet)
@@ -376,9 +419,12 @@ def _user_foldid(foldid: Any, prep: Prepared) -> np.ndarray:
     if prep.n_dropped and length == n:
         return check_foldid(foldid, n)
     rows = f"{n_in}" + (f" (or {n}, the rows left after dropping NA)" if prep.n_dropped else "")
-    raise bad_value("foldid", f"a vector of length {rows}: one fold label per row of "
-                    f"{'`data`' if prep.design is not None else '`X`'}",
-                    _Text(f"length {length}") if length is not None else foldid)
+    raise bad_value(
+        "foldid",
+        f"a vector of length {rows}: one fold label per row of "
+        f"{'`data`' if prep.design is not None else '`X`'}",
+        _Text(f"length {length}") if length is not None else foldid,
+    )
 
 
 def _oof_predictions(prep: Prepared, result: Any, fid: np.ndarray) -> np.ndarray:
@@ -395,10 +441,21 @@ def _oof_predictions(prep: Prepared, result: Any, fid: np.ndarray) -> np.ndarray
     return pred[..., 0] if O == 1 else pred
 
 
-def cv_lassonet(formula: str | None = None, data: Any = None, family: Any = "gaussian", *,
-                X: Any = None, y: Any = None, nfolds: int = 10, foldid: Any = None,
-                type_measure: str = "default", keep: bool = False, seed: int | None = None,
-                verbose: bool = True, **lassonet_kwargs: Any) -> CVLassoNet:
+def cv_lassonet(
+    formula: str | None = None,
+    data: Any = None,
+    family: Any = "gaussian",
+    *,
+    X: Any = None,
+    y: Any = None,
+    nfolds: int = 10,
+    foldid: Any = None,
+    type_measure: str = "default",
+    keep: bool = False,
+    seed: int | None = None,
+    verbose: bool = True,
+    **lassonet_kwargs: Any,
+) -> CVLassoNet:
     """Cross-validate a LassoNet path, as glmnet's ``cv.glmnet``.
 
     The full-data fit fixes the lambda grid and every fold follows it: the full fit and the
@@ -463,41 +520,58 @@ nfolds=3, type_measure="class", seed=0)'
     args = dict(locals())
     allowed = set(FIT_ARGS) | set(_PREP_ARGS)
     if unknown := sorted(set(lassonet_kwargs) - (allowed - {"seed", "verbose"})):
-        raise InputTypeError(f"Unknown argument(s) {unknown} for cv_lassonet(); it takes "
-                             "nfolds, foldid, type_measure, keep, seed, verbose and the "
-                             f"arguments of lassonet(): {sorted(allowed - {'seed', 'verbose'})}.")
+        raise InputTypeError(
+            f"Unknown argument(s) {unknown} for cv_lassonet(); it takes "
+            "nfolds, foldid, type_measure, keep, seed, verbose and the "
+            f"arguments of lassonet(): {sorted(allowed - {'seed', 'verbose'})}."
+        )
     if not isinstance(keep, (bool, np.bool_)):
         raise bad_value("keep", "True or False", keep, cls=InputTypeError)
     fam = get_family(family)
     measure = check_measure(type_measure, family_name(fam))
     call, fit_call = _calls(args, lassonet_kwargs)
-    prep = _prepare(formula, data, family, X=X, y=y, seed=seed, verbose=verbose,
-                    **lassonet_kwargs)
+    prep = _prepare(formula, data, family, X=X, y=y, seed=seed, verbose=verbose, **lassonet_kwargs)
     if verbose and prep.n_dropped:
-        print(f"cv_lassonet: {prep.n_dropped} row(s) with missing values dropped (na.omit); "
-              f"{prep.X.shape[0]} used.", file=sys.stderr)
+        print(
+            f"cv_lassonet: {prep.n_dropped} row(s) with missing values dropped (na.omit); "
+            f"{prep.X.shape[0]} used.",
+            file=sys.stderr,
+        )
     n = prep.X.shape[0]
     info = fam.prepare(prep.y, prep.weights)
     y_enc = info.y if info.classes is not None else info.center + info.scale * info.y
 
-    fid = (make_folds(n, nfolds, y_codes=info.y if info.classes is not None else None,
-                      seed=seed) if foldid is None else _user_foldid(foldid, prep))
+    fid = (
+        make_folds(n, nfolds, y_codes=info.y if info.classes is not None else None, seed=seed)
+        if foldid is None
+        else _user_foldid(foldid, prep)
+    )
     K = int(fid.max())
     if measure == "auc" and n / K < 10:
-        warnings.warn("Too few (< 10) observations per fold for type_measure='auc'; changed "
-                      "to type_measure='deviance'. Alternatively, use fewer folds.",
-                      LassoNetWarning, stacklevel=2)
+        warnings.warn(
+            "Too few (< 10) observations per fold for type_measure='auc'; changed "
+            "to type_measure='deviance'. Alternatively, use fewer folds.",
+            LassoNetWarning,
+            stacklevel=2,
+        )
         measure = "deviance"
     grouped = not (n / K < 3 and MEASURES[measure].per_observation)
     if not grouped:
-        warnings.warn("Option grouped=False enforced in cv_lassonet, since < 3 observations "
-                      "per fold: errors are per observation.", LassoNetWarning, stacklevel=2)
+        warnings.warn(
+            "Option grouped=False enforced in cv_lassonet, since < 3 observations "
+            "per fold: errors are per observation.",
+            LassoNetWarning,
+            stacklevel=2,
+        )
 
     w = np.ones(n) if prep.weights is None else prep.weights
     masks = np.vstack([np.ones(n, dtype=bool), fid[None, :] != np.arange(1, K + 1)[:, None]])
-    if (thin := [k for k in range(1, K + 1) if (masks[k].sum() < 2 or w[masks[k]].sum() <= 0)]):
-        raise bad_value("foldid", "folds that each leave at least 2 training rows with positive "
-                        "weight", f"fold(s) {thin} leaving too few")
+    if thin := [k for k in range(1, K + 1) if (masks[k].sum() < 2 or w[masks[k]].sum() <= 0)]:
+        raise bad_value(
+            "foldid",
+            "folds that each leave at least 2 training rows with positive weight",
+            f"fold(s) {thin} leaving too few",
+        )
 
     result = prep.fit(masks=masks)
     t_fit = time.perf_counter()
@@ -513,15 +587,31 @@ nfolds=3, type_measure="class", seed=0)'
     choice = choose_lambda(result.lambdas, stats.cvm, stats.cvsd, maximize=is_maximized(measure))
     path = _build_path(prep, result, 0, call=fit_call)
     t1 = time.perf_counter()
-    timing = {"fit": float(result.timing.get("total", t_fit - t0)),
-              "dense": float(result.timing.get("dense", np.nan)),
-              "path": float(result.timing.get("path", np.nan)),
-              "cv": t1 - t_fit, "total": t1 - t0}
+    timing = {
+        "fit": float(result.timing.get("total", t_fit - t0)),
+        "dense": float(result.timing.get("dense", np.nan)),
+        "path": float(result.timing.get("path", np.nan)),
+        "cv": t1 - t_fit,
+        "total": t1 - t0,
+    }
     return CVLassoNet(
-        call=call, lambdas=_ro(result.lambdas), cvm=_ro(stats.cvm), cvsd=_ro(stats.cvsd),
-        cvup=_ro(stats.cvup), cvlo=_ro(stats.cvlo), nzero=_ro(path.df), measure=measure,
-        measure_name=measure_name(measure, fam_name), foldid=_ro(fid),
-        lambda_min=choice.lambda_min, lambda_1se=choice.lambda_1se,
-        index_min=choice.index_min, index_1se=choice.index_1se, path=path,
-        fold_errors=_ro(errs), fit_preval=_ro(np.moveaxis(pred, 0, -1)) if keep else None,
-        grouped=grouped, timing=types.MappingProxyType(timing))
+        call=call,
+        lambdas=_ro(result.lambdas),
+        cvm=_ro(stats.cvm),
+        cvsd=_ro(stats.cvsd),
+        cvup=_ro(stats.cvup),
+        cvlo=_ro(stats.cvlo),
+        nzero=_ro(path.df),
+        measure=measure,
+        measure_name=measure_name(measure, fam_name),
+        foldid=_ro(fid),
+        lambda_min=choice.lambda_min,
+        lambda_1se=choice.lambda_1se,
+        index_min=choice.index_min,
+        index_1se=choice.index_1se,
+        path=path,
+        fold_errors=_ro(errs),
+        fit_preval=_ro(np.moveaxis(pred, 0, -1)) if keep else None,
+        grouped=grouped,
+        timing=types.MappingProxyType(timing),
+    )

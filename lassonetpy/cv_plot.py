@@ -37,8 +37,18 @@ def _thin(x: np.ndarray, min_gap: float) -> np.ndarray:
     return np.asarray(keep, dtype=np.intp)
 
 
-def plot_cv(lambdas: Any, cvm: Any, cvsd: Any, nzero: Any, lambda_min: float, lambda_1se: float,
-            *, measure_name: str, ax: Any = None, sign_lambda: int = 1) -> Any:
+def plot_cv(
+    lambdas: Any,
+    cvm: Any,
+    cvsd: Any,
+    nzero: Any,
+    lambda_min: float,
+    lambda_1se: float,
+    *,
+    measure_name: str,
+    ax: Any = None,
+    sign_lambda: int = 1,
+) -> Any:
     """Plot a CV curve with error bars against log(lambda), as ``plot.cv.glmnet``.
 
     Red points at ``cvm`` with grey error bars from ``cvlo = cvm - cvsd`` to
@@ -99,8 +109,9 @@ def plot_cv(lambdas: Any, cvm: Any, cvsd: Any, nzero: Any, lambda_min: float, la
     for name, v in (("cvm", cvm), ("cvsd", cvsd), ("nzero", nzero)):
         a = np.asarray(v, dtype=np.float64)
         if a.shape != lam.shape:
-            raise bad_value(name, f"an array of shape {lam.shape} like `lambdas`",
-                            _Text(f"shape {a.shape}"))
+            raise bad_value(
+                name, f"an array of shape {lam.shape} like `lambdas`", _Text(f"shape {a.shape}")
+            )
         arrays[name] = a
     m, sd, nz = arrays["cvm"], arrays["cvsd"], arrays["nzero"]
     if sign_lambda not in (1, -1):
@@ -126,22 +137,49 @@ def plot_cv(lambdas: Any, cvm: Any, cvsd: Any, nzero: Any, lambda_min: float, la
     x = to_x(lam)
     draw = ~np.isnan(m)
     sd0 = np.where(np.isnan(sd), 0.0, sd)
-    ax.errorbar(x[draw], m[draw], yerr=sd0[draw], fmt="none", ecolor="darkgrey",
-                elinewidth=1.0, capsize=2.0, zorder=1)
+    ax.errorbar(
+        x[draw],
+        m[draw],
+        yerr=sd0[draw],
+        fmt="none",
+        ecolor="darkgrey",
+        elinewidth=1.0,
+        capsize=2.0,
+        zorder=1,
+    )
     reg = draw & pos
     ax.scatter(x[reg], m[reg], s=14, color="red", zorder=2, label="cvm")
     dense = draw & ~pos
     if dense.any():
-        ax.scatter(x[dense], m[dense], s=30, marker="D", facecolors="white",
-                   edgecolors="red", linewidths=1.2, zorder=3, label="dense fit (λ=0)")
-        ax.annotate("λ=0", xy=(sign_lambda * x0, 0.0), xycoords=ax.get_xaxis_transform(),
-                    xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
-                    fontsize="small", color="0.35")
+        ax.scatter(
+            x[dense],
+            m[dense],
+            s=30,
+            marker="D",
+            facecolors="white",
+            edgecolors="red",
+            linewidths=1.2,
+            zorder=3,
+            label="dense fit (λ=0)",
+        )
+        ax.annotate(
+            "λ=0",
+            xy=(sign_lambda * x0, 0.0),
+            xycoords=ax.get_xaxis_transform(),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize="small",
+            color="0.35",
+        )
 
-    ax.axvline(float(to_x(lambda_min)), linestyle=":", color="black", linewidth=1.0,
-               gid="lambda_min")
-    ax.axvline(float(to_x(lambda_1se)), linestyle=":", color="black", linewidth=1.0,
-               gid="lambda_1se")
+    ax.axvline(
+        float(to_x(lambda_min)), linestyle=":", color="black", linewidth=1.0, gid="lambda_min"
+    )
+    ax.axvline(
+        float(to_x(lambda_1se)), linestyle=":", color="black", linewidth=1.0, gid="lambda_1se"
+    )
 
     span = float(np.ptp(x)) if x.size > 1 else 1.0
     keep = _thin(x, span / 25.0)

@@ -220,20 +220,26 @@ observation); got length 3.
         arr = arr[:, 0]
     if arr.ndim != 1 or arr.shape[0] != n:
         got = _Text(f"length {arr.shape[0]}" if arr.ndim == 1 else f"shape {arr.shape}")
-        raise bad_value("foldid", f"a vector of length n = {n} (one fold label per observation)",
-                        got)
+        raise bad_value(
+            "foldid", f"a vector of length n = {n} (one fold label per observation)", got
+        )
     if arr.dtype.kind not in "iuf":
         raise bad_value("foldid", "integer fold labels", arr[:5], cls=InputTypeError)
     if arr.dtype.kind == "f":
         if not np.isfinite(arr).all():
-            raise bad_value("foldid", "integer fold labels without NaN", arr,
-                            f"{int((~np.isfinite(arr)).sum())} missing label(s).")
+            raise bad_value(
+                "foldid",
+                "integer fold labels without NaN",
+                arr,
+                f"{int((~np.isfinite(arr)).sum())} missing label(s).",
+            )
         if (arr != np.round(arr)).any():
             raise bad_value("foldid", "integer fold labels", arr[arr != np.round(arr)][:5])
     labels, inv = np.unique(arr, return_inverse=True)
     if labels.size < 3:
-        raise bad_value("foldid", "labels of at least 3 distinct folds", labels.tolist(),
-                        _NFOLDS_HINT)
+        raise bad_value(
+            "foldid", "labels of at least 3 distinct folds", labels.tolist(), _NFOLDS_HINT
+        )
     return inv.ravel().astype(np.int64) + 1
 
 
@@ -264,8 +270,9 @@ def fold_weight_sums(foldid: Any, weights: Any = None) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # per-fold errors
 # --------------------------------------------------------------------------------------------
-def fold_errors(measure: str, y: Any, preds_by_lambda: Any, foldid: Any, weights: Any,
-                family: Any) -> np.ndarray:
+def fold_errors(
+    measure: str, y: Any, preds_by_lambda: Any, foldid: Any, weights: Any, family: Any
+) -> np.ndarray:
     """Error of every fold at every lambda, from out-of-fold predictions.
 
     For a per-observation measure (deviance, mse, mae, class) a fold's error is the weighted
@@ -328,7 +335,10 @@ def fold_errors(measure: str, y: Any, preds_by_lambda: Any, foldid: Any, weights
             warnings.warn(
                 f"AUC is undefined in fold(s) {single}: only one class there; those folds are "
                 "left out of cvm. Use stratified folds (make_folds(..., y_codes=y)), fewer "
-                "folds, or type_measure='deviance'.", LassoNetWarning, stacklevel=2)
+                "folds, or type_measure='deviance'.",
+                LassoNetWarning,
+                stacklevel=2,
+            )
         return out
     E = _pointwise(m, fam, yy, pp)  # (L, n)
     onehot = np.zeros((n, K))
@@ -402,8 +412,9 @@ def cv_summary(fold_errors: Any, fold_weights: Any) -> CVStats:
     K = E.shape[0]
     w = np.asarray(fold_weights, dtype=np.float64)
     if w.shape != (K,):
-        raise bad_value("fold_weights", f"a vector of length {K} (one per fold)",
-                        _Text(f"shape {w.shape}"))
+        raise bad_value(
+            "fold_weights", f"a vector of length {K} (one per fold)", _Text(f"shape {w.shape}")
+        )
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
         raise bad_value("fold_weights", "finite, >= 0, with a positive sum", w)
     E = _carry_forward(E)
@@ -470,13 +481,16 @@ def choose_lambda(lambdas: Any, cvm: Any, cvsd: Any, *, maximize: bool = False) 
         raise bad_value("lambdas", "finite", lam)
     for name, a in (("cvm", m), ("cvsd", sd)):
         if a.shape != lam.shape:
-            raise bad_value(name, f"an array of shape {lam.shape} like `lambdas`",
-                            _Text(f"shape {a.shape}"))
+            raise bad_value(
+                name, f"an array of shape {lam.shape} like `lambdas`", _Text(f"shape {a.shape}")
+            )
     c = -m if maximize else m
     ok = ~np.isnan(c)
     if not ok.any():
-        raise InputError("`cvm` must have at least one non-NaN value; got all NaN. Every fold "
-                         "failed to produce an error (check the predictions and the folds).")
+        raise InputError(
+            "`cvm` must have at least one non-NaN value; got all NaN. Every fold "
+            "failed to produce an error (check the predictions and the folds)."
+        )
     cmin = np.min(c[ok])
     lambda_min = float(np.max(lam[ok & (c <= cmin)]))
     index_min = int(np.flatnonzero(lam == lambda_min)[0])

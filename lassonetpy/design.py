@@ -52,8 +52,11 @@ def _names(names: list[Any], limit: int = 20) -> str:
 
 
 def _suggest(unknown: list[str], available: list[str], what: str) -> str:
-    hints = [f"Did you mean {_names(close)} for {u!r}?" for u in unknown
-             if (close := difflib.get_close_matches(u, available, n=3))]
+    hints = [
+        f"Did you mean {_names(close)} for {u!r}?"
+        for u in unknown
+        if (close := difflib.get_close_matches(u, available, n=3))
+    ]
     return " ".join([*hints, f"Available {what}: {_names(list(dict.fromkeys(available)))}."])
 
 
@@ -82,20 +85,32 @@ def _variables(terms: list[Term], data: pd.DataFrame) -> list[str]:
                 elif var.root not in TRANSFORMS and not hasattr(builtins, var.root):
                     unknown.add(str(var))
     if unknown:
-        raise _fail("formula", "built from columns of `data`", f"unknown name(s) "
-                    f"{sorted(unknown)}", _suggest(sorted(unknown), cols, "columns"))
+        raise _fail(
+            "formula",
+            "built from columns of `data`",
+            f"unknown name(s) {sorted(unknown)}",
+            _suggest(sorted(unknown), cols, "columns"),
+        )
     return [c for c in cols if c in used]
 
 
 def _levels(col: pd.Series) -> list[Any]:
     if pd.api.types.is_bool_dtype(col):
         return [False, True]
-    cats = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else (
-        pd.Categorical(col).categories)
+    cats = (
+        col.cat.categories
+        if isinstance(col.dtype, pd.CategoricalDtype)
+        else (pd.Categorical(col).categories)
+    )
     out = [v.item() if isinstance(v, np.generic) else v for v in cats]
     if odd := [v for v in out if not isinstance(v, (str, bool, int, float))]:
-        raise bad_value("data", f"strings, numbers or bools in factor {col.name!r}", odd[0],
-                        "Convert the column (e.g. .astype(str)).", cls=FormulaError)
+        raise bad_value(
+            "data",
+            f"strings, numbers or bools in factor {col.name!r}",
+            odd[0],
+            "Convert the column (e.g. .astype(str)).",
+            cls=FormulaError,
+        )
     return out
 
 
@@ -131,8 +146,13 @@ def _encode(value: Any, where: str) -> Any:
         if all(isinstance(k, str) and not k.startswith("__") for k in value):
             return {k: _encode(v, where) for k, v in value.items()}
         return {"__items__": [[_encode(k, where), _encode(v, where)] for k, v in value.items()]}
-    raise bad_value(where, "numbers, strings, lists, dicts or numeric arrays", value,
-                    "This transform's state cannot be stored as plain data.", cls=FormulaError)
+    raise bad_value(
+        where,
+        "numbers, strings, lists, dicts or numeric arrays",
+        value,
+        "This transform's state cannot be stored as plain data.",
+        cls=FormulaError,
+    )
 
 
 def _decode(value: Any) -> Any:
@@ -157,14 +177,21 @@ def _decode(value: Any) -> Any:
 def _drop_contrasts(state: Any) -> Any:
     """formulaic keeps a ``ContrastsState`` for introspection only; ``categories`` rule."""
     if isinstance(state, dict):
-        return {k: _drop_contrasts(v) for k, v in state.items()
-                if type(v).__name__ != "ContrastsState"}
+        return {
+            k: _drop_contrasts(v) for k, v in state.items() if type(v).__name__ != "ContrastsState"
+        }
     return state
 
 
 def _model_spec(terms: list[Term], **state: Any) -> ModelSpec:
-    return ModelSpec(formula=SimpleFormula(terms, _ordering="none"), materializer="pandas",
-                     ensure_full_rank=False, na_action="raise", output="pandas", **state)
+    return ModelSpec(
+        formula=SimpleFormula(terms, _ordering="none"),
+        materializer="pandas",
+        ensure_full_rank=False,
+        na_action="raise",
+        output="pandas",
+        **state,
+    )
 
 
 def _materialize(spec: ModelSpec, frame: pd.DataFrame, arg: str) -> pd.DataFrame:
@@ -179,9 +206,12 @@ def _materialize(spec: ModelSpec, frame: pd.DataFrame, arg: str) -> pd.DataFrame
 
 def _finite(X: np.ndarray, names: tuple[str, ...], arg: str) -> None:
     if (bad := ~np.isfinite(X).all(axis=0)).any():
-        raise _fail(arg, "free of values that give inf or NaN in the model matrix",
-                    f"non-finite values in column(s) {[names[j] for j in np.flatnonzero(bad)]}",
-                    "Filter the rows or change the transform (np.log(0) is -inf).")
+        raise _fail(
+            arg,
+            "free of values that give inf or NaN in the model matrix",
+            f"non-finite values in column(s) {[names[j] for j in np.flatnonzero(bad)]}",
+            "Filter the rows or change the transform (np.log(0) is -inf).",
+        )
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -230,8 +260,10 @@ class DesignSpec:
     formulaic_version: str = formulaic.__version__
 
     def __repr__(self) -> str:
-        return (f"DesignSpec({self.formula!r}: {len(self.column_names)} columns in "
-                f"{len(self.term_names)} terms)")
+        return (
+            f"DesignSpec({self.formula!r}: {len(self.column_names)} columns in "
+            f"{len(self.term_names)} terms)"
+        )
 
     def transform(self, newdata: pd.DataFrame) -> np.ndarray:
         """Build the model matrix of ``newdata`` exactly as in training.
@@ -257,32 +289,50 @@ class DesignSpec:
             raise bad_value("newdata", "a pandas DataFrame", newdata, cls=InputTypeError)
         available = list(newdata.columns)
         if missing := [v for v in self.variables if v not in available]:
-            raise _fail("newdata", "a data frame with every variable the formula uses",
-                        f"missing column(s) {missing}", _suggest(missing, available, "columns"))
+            raise _fail(
+                "newdata",
+                "a data frame with every variable the formula uses",
+                f"missing column(s) {missing}",
+                _suggest(missing, available, "columns"),
+            )
         if len(newdata) == 0:
             return np.empty((0, len(self.column_names)))
         if na := _na_counts(newdata, list(self.variables)):
-            raise _fail("newdata", "free of NA in the columns the formula uses",
-                        f"NA counts {na}", "Prediction never drops rows: impute or "
-                        "remove them first.")
+            raise _fail(
+                "newdata",
+                "free of NA in the columns the formula uses",
+                f"NA counts {na}",
+                "Prediction never drops rows: impute or remove them first.",
+            )
         for name in self.variables:
             col, levels = newdata[name], self.factor_levels.get(name)
             if levels is None and _is_factor(col):
-                raise _fail("newdata", f"numeric in column {name!r}, as in training",
-                            f"dtype {col.dtype}", "Convert the column to numbers.")
+                raise _fail(
+                    "newdata",
+                    f"numeric in column {name!r}, as in training",
+                    f"dtype {col.dtype}",
+                    "Convert the column to numbers.",
+                )
             if levels is not None and (unseen := pd.unique(col[~col.isin(levels)]).tolist()):
-                raise _fail("newdata", f"limited to the levels of factor {name!r} seen in "
-                            "training", f"unseen level(s) {unseen}", f"Known levels: {levels}.")
+                raise _fail(
+                    "newdata",
+                    f"limited to the levels of factor {name!r} seen in training",
+                    f"unseen level(s) {unseen}",
+                    f"Known levels: {levels}.",
+                )
         terms = [Term([Factor(e, eval_method=m, kind=k) for e, m, k in t]) for t in self.terms]
         encoder = {e: (Factor.Kind(k), _decode(s)) for e, (k, s) in self.encoder_state.items()}
-        spec = _model_spec(terms, transform_state=_decode(self.transform_state),
-                           encoder_state=encoder)
+        spec = _model_spec(
+            terms, transform_state=_decode(self.transform_state), encoder_state=encoder
+        )
         frame = _prepare(newdata[list(self.variables)], self.bool_variables)
         mm = _materialize(spec, frame, "newdata")
         if tuple(mm.columns) != self.model_columns or mm.shape[0] != len(newdata):
-            raise FormulaError(f"`newdata` gave a model matrix of shape {mm.shape} with "
-                               f"columns {_names(list(mm.columns))}; expected {len(newdata)} "
-                               f"rows and columns {_names(list(self.model_columns))}.")
+            raise FormulaError(
+                f"`newdata` gave a model matrix of shape {mm.shape} with "
+                f"columns {_names(list(mm.columns))}; expected {len(newdata)} "
+                f"rows and columns {_names(list(self.model_columns))}."
+            )
         X = mm[list(self.column_names)].to_numpy(dtype=np.float64, copy=True)
         _finite(X, self.column_names, "newdata")
         return X
@@ -309,8 +359,11 @@ class DesignSpec:
                 return {k: plain(v) for k, v in value.items()}
             return [plain(v) for v in value] if isinstance(value, (tuple, list)) else value
 
-        return {"format": _FORMAT, "version": 1,
-                **{f.name: plain(getattr(self, f.name)) for f in fields(self)}}
+        return {
+            "format": _FORMAT,
+            "version": 1,
+            **{f.name: plain(getattr(self, f.name)) for f in fields(self)},
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DesignSpec:
@@ -334,11 +387,22 @@ class DesignSpec:
         ('g[a]', 'g[b]', 'g[c]')
         """
         if not isinstance(d, dict) or d.get("format") != _FORMAT or d.get("version") != 1:
-            raise bad_value("d", f"a dict made by DesignSpec.to_dict (format {_FORMAT!r}, "
-                            "version 1)", d, cls=InputError)
-        depth = {"terms": 2, "groups": 1, "term_names": 0, "column_names": 0,
-                 "model_columns": 0, "variables": 0, "response_variables": 0,
-                 "bool_variables": 0}
+            raise bad_value(
+                "d",
+                f"a dict made by DesignSpec.to_dict (format {_FORMAT!r}, version 1)",
+                d,
+                cls=InputError,
+            )
+        depth = {
+            "terms": 2,
+            "groups": 1,
+            "term_names": 0,
+            "column_names": 0,
+            "model_columns": 0,
+            "variables": 0,
+            "response_variables": 0,
+            "bool_variables": 0,
+        }
 
         def tup(value: Any, level: int) -> Any:
             return tuple(tup(v, level - 1) for v in value) if level >= 0 else value
@@ -405,23 +469,33 @@ class Design:
 
     def __repr__(self) -> str:
         n, p = self.X.shape
-        return (f"<Design {self.spec.formula!r}: {n} rows x {p} columns in "
-                f"{len(self.spec.groups)} terms, {self.n_dropped} rows dropped (NA)>")
+        return (
+            f"<Design {self.spec.formula!r}: {n} rows x {p} columns in "
+            f"{len(self.spec.groups)} terms, {self.n_dropped} rows dropped (NA)>"
+        )
 
 
 def _response(lhs: list[Term], kept: pd.DataFrame) -> pd.Series | pd.DataFrame | None:
     """Plain columns stay raw (labels untouched); transformed terms go through formulaic."""
-    parts = [kept[t.factors[0].expr].copy()
-             if len(t.factors) == 1 and t.factors[0].eval_method is Factor.EvalMethod.LOOKUP
-             else pd.DataFrame(_materialize(_model_spec([t]), kept, "data")) for t in lhs]
+    parts = [
+        kept[t.factors[0].expr].copy()
+        if len(t.factors) == 1 and t.factors[0].eval_method is Factor.EvalMethod.LOOKUP
+        else pd.DataFrame(_materialize(_model_spec([t]), kept, "data"))
+        for t in lhs
+    ]
     if not parts:
         return None
     y = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
     return y.iloc[:, 0] if isinstance(y, pd.DataFrame) and y.shape[1] == 1 else y
 
 
-def build_design(formula: str, data: pd.DataFrame, *, na_action: str = "omit",
-                 exclude: str | list[str] | None = None) -> Design:
+def build_design(
+    formula: str,
+    data: pd.DataFrame,
+    *,
+    na_action: str = "omit",
+    exclude: str | list[str] | None = None,
+) -> Design:
     """Evaluate a model formula on a data frame, R style.
 
     Parameters
@@ -461,15 +535,24 @@ def build_design(formula: str, data: pd.DataFrame, *, na_action: str = "omit",
     if not isinstance(formula, str):
         raise bad_value("formula", "a string like 'y ~ x1 + x2'", formula, cls=InputTypeError)
     if "~" not in formula:
-        raise bad_value("formula", "a string with '~' like 'y ~ x1 + x2'", formula,
-                        "Put the response left of '~', the predictors right.", cls=FormulaError)
+        raise bad_value(
+            "formula",
+            "a string with '~' like 'y ~ x1 + x2'",
+            formula,
+            "Put the response left of '~', the predictors right.",
+            cls=FormulaError,
+        )
     if not isinstance(data, pd.DataFrame):
         raise bad_value("data", "a pandas DataFrame", data, cls=InputTypeError)
     if 0 in data.shape:
         raise _fail("data", "a non-empty DataFrame", f"shape {data.shape}", cls=InputError)
     if not all(isinstance(c, str) for c in data.columns) or data.columns.has_duplicates:
-        raise bad_value("data", "a DataFrame with unique string column names",
-                        list(data.columns), "Rename the columns first.")
+        raise bad_value(
+            "data",
+            "a DataFrame with unique string column names",
+            list(data.columns),
+            "Rename the columns first.",
+        )
     if na_action not in ("omit", "fail"):
         raise bad_value("na_action", "'omit' or 'fail'", na_action)
     excl = [exclude] if isinstance(exclude, str) else list(exclude or [])
@@ -477,40 +560,64 @@ def build_design(formula: str, data: pd.DataFrame, *, na_action: str = "omit",
         raise bad_value("exclude", "a term or column name, or a list of them", exclude)
 
     try:
-        parsed = Formula(formula, _context={"__formulaic_variables_available__":
-                                            list(data.columns)})
+        parsed = Formula(
+            formula, _context={"__formulaic_variables_available__": list(data.columns)}
+        )
     except FormulaicError as err:
-        raise bad_value("formula", "a valid formula", formula, f"formulaic says: {_clean(err)}",
-                        cls=FormulaError) from err
+        raise bad_value(
+            "formula",
+            "a valid formula",
+            formula,
+            f"formulaic says: {_clean(err)}",
+            cls=FormulaError,
+        ) from err
     simple = isinstance(parsed, SimpleFormula)
     lhs_all = [] if simple else getattr(parsed, "lhs", [])
     rhs_all = parsed if simple else getattr(parsed, "rhs", None)
     if not isinstance(rhs_all, SimpleFormula):
-        raise bad_value("formula", "a formula with one '~' and no '|' parts", formula,
-                        cls=FormulaError)
+        raise bad_value(
+            "formula", "a formula with one '~' and no '|' parts", formula, cls=FormulaError
+        )
     lhs = [t for t in lhs_all if t.degree > 0]
     rhs = [t for t in rhs_all if t.degree > 0 and str(t) not in excl]
     if not rhs:
-        raise (bad_value("exclude", "a list leaving at least one term", exclude,
-                         cls=FormulaError) if excl else
-               bad_value("formula", "a formula with at least one predictor", formula,
-                         "The intercept is implicit (the network has biases).",
-                         cls=FormulaError))
+        raise (
+            bad_value("exclude", "a list leaving at least one term", exclude, cls=FormulaError)
+            if excl
+            else bad_value(
+                "formula",
+                "a formula with at least one predictor",
+                formula,
+                "The intercept is implicit (the network has biases).",
+                cls=FormulaError,
+            )
+        )
     variables, response_variables = _variables(rhs, data), _variables(lhs, data)
     used = [c for c in data.columns if c in variables or c in response_variables]
 
     na = _na_counts(data, used)
     if empty := [c for c, n in na.items() if n == len(data)]:
-        raise _fail("data", "free of all-NA columns used by the formula",
-                    f"only NA in {empty}", f"Leave them out, e.g. 'y ~ . - {empty[0]}'.")
+        raise _fail(
+            "data",
+            "free of all-NA columns used by the formula",
+            f"only NA in {empty}",
+            f"Leave them out, e.g. 'y ~ . - {empty[0]}'.",
+        )
     if na and na_action == "fail":
-        raise _fail("data", "free of NA in the formula's columns when na_action='fail'",
-                    f"NA counts {na}", "Use na_action='omit' to drop these rows.")
+        raise _fail(
+            "data",
+            "free of NA in the formula's columns when na_action='fail'",
+            f"NA counts {na}",
+            "Use na_action='omit' to drop these rows.",
+        )
     keep = ~data[used].isna().any(axis=1).to_numpy()
     if not keep.any():
-        raise _fail("data", "left with at least one row after dropping rows with NA",
-                    f"0 of {len(data)} rows complete; NA counts {na}",
-                    "Leave the sparsest columns out of the formula.")
+        raise _fail(
+            "data",
+            "left with at least one row after dropping rows with NA",
+            f"0 of {len(data)} rows complete; NA counts {na}",
+            "Leave the sparsest columns out of the formula.",
+        )
     kept = data.loc[keep, used]
 
     bools = tuple(v for v in variables if pd.api.types.is_bool_dtype(kept[v]))
@@ -520,8 +627,12 @@ def build_design(formula: str, data: pd.DataFrame, *, na_action: str = "omit",
     dropped = [e for e in excl if e not in {str(t) for t in rhs_all}]
     if unknown := [e for e in dropped if e not in model_columns]:
         avail = [str(t) for t in rhs_all if t.degree > 0] + list(model_columns)
-        raise _fail("exclude", "names of terms or columns of the design",
-                    f"unknown name(s) {unknown}", _suggest(unknown, avail, "terms and columns"))
+        raise _fail(
+            "exclude",
+            "names of terms or columns of the design",
+            f"unknown name(s) {unknown}",
+            _suggest(unknown, avail, "terms and columns"),
+        )
     column_names: list[str] = []
     groups, term_names = [], []
     for term, where in mm.model_spec.term_slices.items():
@@ -536,14 +647,29 @@ def build_design(formula: str, data: pd.DataFrame, *, na_action: str = "omit",
 
     state = mm.model_spec
     spec = DesignSpec(
-        formula=formula, terms=tuple(tuple((f.expr, f.eval_method.value, f.kind.value)
-                                           for f in t.factors) for t in rhs),
-        term_names=tuple(term_names), column_names=tuple(column_names),
-        model_columns=model_columns, groups=tuple(groups), variables=tuple(variables),
+        formula=formula,
+        terms=tuple(
+            tuple((f.expr, f.eval_method.value, f.kind.value) for f in t.factors) for t in rhs
+        ),
+        term_names=tuple(term_names),
+        column_names=tuple(column_names),
+        model_columns=model_columns,
+        groups=tuple(groups),
+        variables=tuple(variables),
         response_name=" + ".join(str(t) for t in lhs) or None,
-        response_variables=tuple(response_variables), factor_levels=levels,
-        bool_variables=bools, transform_state=_encode(state.transform_state, "transform state"),
-        encoder_state={e: [k.value, _encode(_drop_contrasts(s), f"state of {e}")]
-                       for e, (k, s) in state.encoder_state.items()})
-    return Design(X=X, y=_response(lhs, kept), spec=spec, n_dropped=int((~keep).sum()),
-                  row_index=data.index[keep])
+        response_variables=tuple(response_variables),
+        factor_levels=levels,
+        bool_variables=bools,
+        transform_state=_encode(state.transform_state, "transform state"),
+        encoder_state={
+            e: [k.value, _encode(_drop_contrasts(s), f"state of {e}")]
+            for e, (k, s) in state.encoder_state.items()
+        },
+    )
+    return Design(
+        X=X,
+        y=_response(lhs, kept),
+        spec=spec,
+        n_dropped=int((~keep).sum()),
+        row_index=data.index[keep],
+    )

@@ -117,11 +117,16 @@ class PathResult:
         """Network parameters of one model at path point ``index`` (batch dimension 1)."""
         t = self.states[index]
         nw = (len(t) - 1) // 2
-        return Params(t[0][model : model + 1], [w[model : model + 1] for w in t[1 : 1 + nw]],
-                      [b[model : model + 1] for b in t[1 + nw :]], int(self.response.n_outputs))
+        return Params(
+            t[0][model : model + 1],
+            [w[model : model + 1] for w in t[1 : 1 + nw]],
+            [b[model : model + 1] for b in t[1 + nw :]],
+            int(self.response.n_outputs),
+        )
 
-    def predict(self, X: Any, index: int, model: int = 0, *, offset: Any = None,
-                type: str = "link") -> np.ndarray:
+    def predict(
+        self, X: Any, index: int, model: int = 0, *, offset: Any = None, type: str = "link"
+    ) -> np.ndarray:
         """Predictions of one model at one path point.
 
         Parameters
@@ -143,7 +148,9 @@ class PathResult:
         """
         Xa = check_matrix(X, "X", min_rows=1)
         if Xa.shape[1] != self.x_center.shape[0]:
-            raise bad_value("X", f"a matrix with {self.x_center.shape[0]} columns", f"shape {Xa.shape}")
+            raise bad_value(
+                "X", f"a matrix with {self.x_center.shape[0]} columns", f"shape {Xa.shape}"
+            )
         if not -len(self.lambdas) <= index < len(self.lambdas):
             raise bad_value("index", f"an integer in 0..{len(self.lambdas) - 1}", index)
         p = self.params(index, model)
@@ -151,7 +158,11 @@ class PathResult:
         with torch.no_grad():
             eta = forward(p, Z)[0].double().numpy()
         if offset is not None:
-            eta = eta + np.asarray(offset, dtype=np.float64).reshape(eta.shape[0], -1) / self.response.scale
+            eta = (
+                eta
+                + np.asarray(offset, dtype=np.float64).reshape(eta.shape[0], -1)
+                / self.response.scale
+            )
         eta = self.response.center + self.response.scale * eta
         if type == "link":
             return eta
@@ -180,8 +191,12 @@ def _group_index(groups: Any, d: int) -> GroupIndex | None:
     try:
         members = GroupIndex(groups, d).members
     except (ValueError, TypeError) as e:
-        raise bad_value("groups", "a partition of the columns (lists of column indices or one "
-                        "label per column)", groups, str(e)) from None
+        raise bad_value(
+            "groups",
+            "a partition of the columns (lists of column indices or one label per column)",
+            groups,
+            str(e),
+        ) from None
     gi = GroupIndex(sorted(members, key=min), d)
     return None if gi.singletons else gi
 
@@ -255,7 +270,9 @@ def _lambda_max(p: Params, prob: Problem, eta0: torch.Tensor) -> torch.Tensor:
     col_w = g_w.abs().sum(-2)
     if gi is not None:
         gid = gi.group_of_column().to(col_t.device)
-        col_t = torch.zeros(col_t.shape[0], gi.n_groups, dtype=col_t.dtype, device=col_t.device).index_add_(1, gid, col_t)
+        col_t = torch.zeros(
+            col_t.shape[0], gi.n_groups, dtype=col_t.dtype, device=col_t.device
+        ).index_add_(1, gid, col_t)
         col_w = torch.zeros_like(col_t).index_add_(1, gid, col_w)
     need = (col_t.sqrt() + prob.M * col_w) / prob.pen_weight.clamp_min(1e-30)
     need = torch.where(prob.pen_weight > 0, need, torch.zeros_like(need))
@@ -424,7 +441,9 @@ def fit_path(
         if off_a.ndim == 1:
             off_a = off_a[:, None]
         if off_a.shape not in ((n, 1), (n, O)) or not np.isfinite(off_a).all():
-            raise bad_value("offset", f"finite, of shape ({n},) or ({n}, {O})", f"shape {off_a.shape}")
+            raise bad_value(
+                "offset", f"finite, of shape ({n},) or ({n}, {O})", f"shape {off_a.shape}"
+            )
         off_a = off_a / float(info.scale)  # the network works on the scaled response
         off = torch.as_tensor(np.broadcast_to(off_a, (n, O)).copy(), dtype=dt, device=dev)
 
@@ -438,23 +457,41 @@ def fit_path(
     gen = torch.Generator(device=dev)
     gen.manual_seed(int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1)))
     prob = Problem(
-        X=Xs, y=fam.target(info, dt, dev), w=torch.as_tensor(wm, dtype=dt, device=dev), offset=off,
-        family=fam, pen_weight=torch.as_tensor(pen_weight, dtype=dt, device=dev),
-        M=torch.as_tensor(Mv, dtype=dt, device=dev).unsqueeze(-1), groups=gi, generator=gen,
+        X=Xs,
+        y=fam.target(info, dt, dev),
+        w=torch.as_tensor(wm, dtype=dt, device=dev),
+        offset=off,
+        family=fam,
+        pen_weight=torch.as_tensor(pen_weight, dtype=dt, device=dev),
+        M=torch.as_tensor(Mv, dtype=dt, device=dev).unsqueeze(-1),
+        groups=gi,
+        generator=gen,
     )
-    cfg = TrainConfig(gamma=gamma, gamma_skip=gamma_skip, dropout=dropout, batch_size=batch_size,
-                      lr_dense=lr, max_epochs_dense=max_epochs_dense, max_epochs=max_epochs, tol=tol,
-                      tol_dense=min(tol, 1e-3),
-                      # a tight tolerance needs a longer window to measure a slow decrease
-                      check_every=5 if tol >= 1e-3 else (10 if tol >= 1e-6 else 20))
+    cfg = TrainConfig(
+        gamma=gamma,
+        gamma_skip=gamma_skip,
+        dropout=dropout,
+        batch_size=batch_size,
+        lr_dense=lr,
+        max_epochs_dense=max_epochs_dense,
+        max_epochs=max_epochs,
+        tol=tol,
+        tol_dense=min(tol, 1e-3),
+        # a tight tolerance needs a longer window to measure a slow decrease
+        check_every=5 if tol >= 1e-3 else (10 if tol >= 1e-6 else 20),
+    )
     inits = []
     for child in ss.spawn(B):
-        g = torch.Generator().manual_seed(int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)))
+        g = torch.Generator().manual_seed(
+            int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+        )
         inits.append(init_params(1, d, hidden_t, O, generator=g, dtype=dt, device=dev))
     p = inits[0].like([torch.cat(ts, 0) for ts in zip(*(q.tensors() for q in inits))])
     eta0 = _null_fit(prob, O)
     with torch.no_grad():
-        prob.null_loss = fam.loss(eta0.unsqueeze(1).expand(-1, n, -1) + (off if off is not None else 0), prob.y, prob.w)
+        prob.null_loss = fam.loss(
+            eta0.unsqueeze(1).expand(-1, n, -1) + (off if off is not None else 0), prob.y, prob.w
+        )
     with torch.no_grad():
         p.biases[-1] = p.biases[-1] + eta0 - forward(p, Xs).mean(1)
 
@@ -467,7 +504,9 @@ def fit_path(
     bar.update(1, "dense fit done")
 
     with torch.no_grad():
-        null_dev = prob.family.deviance(eta0.unsqueeze(1).expand(-1, n, -1) + (off if off is not None else 0), prob.y, prob.w)
+        null_dev = prob.family.deviance(
+            eta0.unsqueeze(1).expand(-1, n, -1) + (off if off is not None else 0), prob.y, prob.w
+        )
     if user_lam is None:
         lmax = float(_lambda_max(p, prob, eta0).max())
         if not lmax > 0:
@@ -484,7 +523,9 @@ def fit_path(
         ratio = None
     # Curvature is smallest at an (over)fitted dense model and larger towards the input-free
     # model: take the step size safe at both ends of the path.
-    lr_path = torch.minimum(step_size(p, prob, cfg), step_size(_null_model(p, prob, eta0), prob, cfg))
+    lr_path = torch.minimum(
+        step_size(p, prob, cfg), step_size(_null_model(p, prob, eta0), prob, cfg)
+    )
     state = LambdaState(prev=[t.clone() for t in p.tensors()], lr=lr_path)
 
     records: list[tuple[float, Params, torch.Tensor, torch.Tensor]] = []
@@ -511,16 +552,60 @@ def fit_path(
             bar.set_total(bar.total + 1)
     bar.set_total(bar.n)
     bar.close()
-    return _collect(records, fam, info, hidden_t, Mv, x_center, x_scale, gi, d, pen_weight, prob, cfg,
-                    null_dev, lr_path, {"dense": t_dense, "path": time.perf_counter() - t0 - t_dense,
-                                        "total": time.perf_counter() - t0})
+    return _collect(
+        records,
+        fam,
+        info,
+        hidden_t,
+        Mv,
+        x_center,
+        x_scale,
+        gi,
+        d,
+        pen_weight,
+        prob,
+        cfg,
+        null_dev,
+        lr_path,
+        {
+            "dense": t_dense,
+            "path": time.perf_counter() - t0 - t_dense,
+            "total": time.perf_counter() - t0,
+        },
+    )
 
 
-def _collect(records, fam, info, hidden, Mv, x_center, x_scale, gi, d, pen_weight, prob, cfg,
-             null_dev, lr_path, timing) -> PathResult:
+def _collect(
+    records,
+    fam,
+    info,
+    hidden,
+    Mv,
+    x_center,
+    x_scale,
+    gi,
+    d,
+    pen_weight,
+    prob,
+    cfg,
+    null_dev,
+    lr_path,
+    timing,
+) -> PathResult:
     scale = float(info.scale)
     lambdas = np.array([r[0] for r in records]) * scale
-    sel, ngr, beta, a0, loss, obj, devi, epochs, conv, states = [], [], [], [], [], [], [], [], [], []
+    sel, ngr, beta, a0, loss, obj, devi, epochs, conv, states = (
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
     with torch.no_grad():
         for lam, p, ep, cv in records:
             th = p.theta.double().cpu().numpy()  # (B, O, d)
@@ -531,8 +616,12 @@ def _collect(records, fam, info, hidden, Mv, x_center, x_scale, gi, d, pen_weigh
             beta.append(b)
             q = p.clone()
             q.theta.zero_()
-            mlp0 = forward(q, torch.zeros(1, d, dtype=p.first.dtype, device=p.first.device))[:, 0, :]
-            a0.append(info.center + scale * (mlp0.double().cpu().numpy() - th @ (x_center / x_scale)))
+            mlp0 = forward(q, torch.zeros(1, d, dtype=p.first.dtype, device=p.first.device))[
+                :, 0, :
+            ]
+            a0.append(
+                info.center + scale * (mlp0.double().cpu().numpy() - th @ (x_center / x_scale))
+            )
             lo, pe = objective_terms(p, prob)
             loss.append(scale**2 * lo.double().cpu().numpy())
             obj.append(scale**2 * (lo + lam * pe).double().cpu().numpy())
@@ -547,11 +636,28 @@ def _collect(records, fam, info, hidden, Mv, x_center, x_scale, gi, d, pen_weigh
     devi_a = np.stack(devi, 1)
     members = gi.members if gi is not None else [[j] for j in range(d)]
     return PathResult(
-        family=fam, response=info, hidden=hidden, M=Mv, lambdas=lambdas, x_center=x_center,
-        x_scale=x_scale, groups=members, penalty_weight=pen_weight,
-        selected=np.stack(sel, 1), n_selected=np.stack(sel, 1).sum(-1), n_groups=np.stack(ngr, 1),
-        beta=np.stack(beta, 1), a0=np.stack(a0, 1), loss=np.stack(loss, 1), objective=np.stack(obj, 1),
-        deviance=devi_a, null_deviance=nd, dev_ratio=1 - devi_a / nd[:, None],
-        epochs=np.stack(epochs, 1), converged=np.stack(conv, 1), lr=lr_path.double().cpu().numpy(),
-        states=states, timing=timing,
+        family=fam,
+        response=info,
+        hidden=hidden,
+        M=Mv,
+        lambdas=lambdas,
+        x_center=x_center,
+        x_scale=x_scale,
+        groups=members,
+        penalty_weight=pen_weight,
+        selected=np.stack(sel, 1),
+        n_selected=np.stack(sel, 1).sum(-1),
+        n_groups=np.stack(ngr, 1),
+        beta=np.stack(beta, 1),
+        a0=np.stack(a0, 1),
+        loss=np.stack(loss, 1),
+        objective=np.stack(obj, 1),
+        deviance=devi_a,
+        null_deviance=nd,
+        dev_ratio=1 - devi_a / nd[:, None],
+        epochs=np.stack(epochs, 1),
+        converged=np.stack(conv, 1),
+        lr=lr_path.double().cpu().numpy(),
+        states=states,
+        timing=timing,
     )

@@ -73,7 +73,9 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def bad_value(arg: str, expected: str, value: Any, hint: str = "", cls: type = InputError) -> Exception:
+def bad_value(
+    arg: str, expected: str, value: Any, hint: str = "", cls: type = InputError
+) -> Exception:
     """Build an error with the package's message template.
 
     Parameters

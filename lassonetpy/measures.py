@@ -163,8 +163,13 @@ def family_name(family: Any) -> str:
     """
     name = family if isinstance(family, str) else getattr(family, "name", None)
     if not isinstance(name, str) or name.lower() not in FAMILY_MEASURES:
-        raise bad_value("family", f"one of {sorted(FAMILY_MEASURES)}", family,
-                        "CV measures exist for these families only.", cls=FamilyError)
+        raise bad_value(
+            "family",
+            f"one of {sorted(FAMILY_MEASURES)}",
+            family,
+            "CV measures exist for these families only.",
+            cls=FamilyError,
+        )
     return name.lower()
 
 
@@ -250,11 +255,17 @@ def check_measure(measure: Any, family: Any, *, arg: str = "type_measure") -> st
         return m
     choices = ", ".join(repr(v) for v in valid)
     if m in MEASURES:
-        need = {"auc": "'auc' needs family='binomial'.",
-                "class": "'class' needs family='binomial' or 'multinomial'."}.get(m, "")
+        need = {
+            "auc": "'auc' needs family='binomial'.",
+            "class": "'class' needs family='binomial' or 'multinomial'.",
+        }.get(m, "")
         raise bad_value(arg, f"one of {choices} for family {fam!r}", measure, need)
-    raise bad_value(arg, f"one of {choices} for family {fam!r}", measure,
-                    "('C', the concordance index, is for family='cox'.)" if m == "c" else "")
+    raise bad_value(
+        arg,
+        f"one of {choices} for family {fam!r}",
+        measure,
+        "('C', the concordance index, is for family='cox'.)" if m == "c" else "",
+    )
 
 
 def measure_name(measure: str, family: Any) -> str:
@@ -302,12 +313,14 @@ def _as_float(a: Any, name: str) -> np.ndarray:
     try:
         return np.asarray(a, dtype=np.float64)
     except (TypeError, ValueError):
-        raise bad_value(name, "numeric", a, "Encode class labels as codes 0..C-1 first.",
-                        cls=InputError) from None
+        raise bad_value(
+            name, "numeric", a, "Encode class labels as codes 0..C-1 first.", cls=InputError
+        ) from None
 
 
-def _check_inputs(fam: str, y: Any, pred: Any, *,
-                  pred_name: str = "pred") -> tuple[np.ndarray, np.ndarray, bool]:
+def _check_inputs(
+    fam: str, y: Any, pred: Any, *, pred_name: str = "pred"
+) -> tuple[np.ndarray, np.ndarray, bool]:
     """Float ``y``, ``pred`` with a leading fits axis (always present), and whether ``pred``
     was a single fit (the axis was added)."""
     y = _as_float(y, "y")
@@ -317,8 +330,12 @@ def _check_inputs(fam: str, y: Any, pred: Any, *,
         y = y[:, 0]
     if y.ndim != ydim:
         want = "(n,)" if ydim == 1 else "(n, q)"
-        raise bad_value("y", f"an array of shape {want} for family {fam!r}",
-                        _Text(f"shape {y.shape}"), cls=ResponseError)
+        raise bad_value(
+            "y",
+            f"an array of shape {want} for family {fam!r}",
+            _Text(f"shape {y.shape}"),
+            cls=ResponseError,
+        )
     n = y.shape[0]
     if n == 0:
         raise bad_value("y", "non-empty", _Text("an empty array"), cls=ResponseError)
@@ -327,41 +344,62 @@ def _check_inputs(fam: str, y: Any, pred: Any, *,
     pdim = _PRED_NDIM[fam]
     shape0 = pred.shape
     # one-output families: accept a trailing axis of length 1, e.g. (n, 1) or (L, n, 1)
-    if pdim == 1 and pred.ndim >= 2 and pred.shape[-1] == 1 and pred.shape[-2] == n \
-            and not (pred.ndim == 2 and pred.shape[-1] == n):
+    if (
+        pdim == 1
+        and pred.ndim >= 2
+        and pred.shape[-1] == 1
+        and pred.shape[-2] == n
+        and not (pred.ndim == 2 and pred.shape[-1] == n)
+    ):
         pred = pred[..., 0]
     single = pred.ndim == pdim
     if single:
         pred = pred[None]
     if pred.ndim != pdim + 1 or pred.shape[1] != n:
         one = "n" if pdim == 1 else ("n, C" if fam == "multinomial" else "n, q")
-        raise bad_value(pred_name, f"an array of shape ({one}{',' if pdim == 1 else ''}) or "
-                        f"(n_fits, {one}) with n = {n} for family {fam!r}",
-                        _Text(f"shape {shape0}"))
+        raise bad_value(
+            pred_name,
+            f"an array of shape ({one}{',' if pdim == 1 else ''}) or "
+            f"(n_fits, {one}) with n = {n} for family {fam!r}",
+            _Text(f"shape {shape0}"),
+        )
     if fam == "mgaussian" and pred.shape[2] != y.shape[1]:
         raise bad_value(pred_name, f"{y.shape[1]} columns like `y`", _Text(f"shape {shape0}"))
     if fam in ("binomial", "multinomial"):
         C = 2 if fam == "binomial" else pred.shape[2]
         if fam == "multinomial" and C < 2:
-            raise bad_value(pred_name, "probabilities for at least 2 classes",
-                            _Text(f"shape {shape0}"))
+            raise bad_value(
+                pred_name, "probabilities for at least 2 classes", _Text(f"shape {shape0}")
+            )
         if (y != np.round(y)).any() or (y < 0).any() or (y > C - 1).any():
-            raise bad_value("y", f"class codes 0..{C - 1} for family {fam!r}",
-                            np.unique(y)[:10], "Encode labels as integer codes (the order of "
-                            "the fit's classes).", cls=ResponseError)
+            raise bad_value(
+                "y",
+                f"class codes 0..{C - 1} for family {fam!r}",
+                np.unique(y)[:10],
+                "Encode labels as integer codes (the order of the fit's classes).",
+                cls=ResponseError,
+            )
         finite = pred[np.isfinite(pred)]
         if ((finite < 0) | (finite > 1)).any():
-            raise bad_value(pred_name, "probabilities in [0, 1] (the response scale)",
-                            _Text(f"values in [{finite.min():.4g}, {finite.max():.4g}]"),
-                            "Apply the inverse link (predict with type='response').")
+            raise bad_value(
+                pred_name,
+                "probabilities in [0, 1] (the response scale)",
+                _Text(f"values in [{finite.min():.4g}, {finite.max():.4g}]"),
+                "Apply the inverse link (predict with type='response').",
+            )
     if fam == "poisson":
         if (y < 0).any():
-            raise bad_value("y", "counts >= 0 for family 'poisson'", float(y.min()),
-                            cls=ResponseError)
+            raise bad_value(
+                "y", "counts >= 0 for family 'poisson'", float(y.min()), cls=ResponseError
+            )
         finite = pred[np.isfinite(pred)]
         if (finite < 0).any():
-            raise bad_value(pred_name, "means >= 0 (the response scale)", float(finite.min()),
-                            "Apply the inverse link exp(eta) (predict with type='response').")
+            raise bad_value(
+                pred_name,
+                "means >= 0 (the response scale)",
+                float(finite.min()),
+                "Apply the inverse link exp(eta) (predict with type='response').",
+            )
     return y, pred, single
 
 
@@ -425,8 +463,9 @@ def _pointwise(m: str, fam: str, y: np.ndarray, pred: np.ndarray) -> np.ndarray:
             guess = np.argmax(np.where(np.isnan(P), -np.inf, P), axis=-1)
             err = (guess != codes).astype(np.float64)
             return np.where(bad, np.nan, err)
-        py = np.take_along_axis(P, np.broadcast_to(codes[None, :, None], P.shape[:2] + (1,)),
-                                axis=-1)[..., 0]
+        py = np.take_along_axis(
+            P, np.broadcast_to(codes[None, :, None], P.shape[:2] + (1,)), axis=-1
+        )[..., 0]
         return -2.0 * np.log(np.clip(py, PROB_MIN, 1.0 - PROB_MIN))
 
 
@@ -458,8 +497,12 @@ def pointwise(measure: str, family: Any, y: Any, pred: Any) -> np.ndarray:
     fam = family_name(family)
     m = check_measure(measure, fam, arg="measure")
     if not MEASURES[m].per_observation:
-        raise bad_value("measure", "a per-observation measure", measure,
-                        "AUC is defined on a group of observations: use compute() or auc().")
+        raise bad_value(
+            "measure",
+            "a per-observation measure",
+            measure,
+            "AUC is defined on a group of observations: use compute() or auc().",
+        )
     yy, pp, one = _check_inputs(fam, y, pred)
     out = _pointwise(m, fam, yy, pp)
     return out[0] if one else out
@@ -523,8 +566,9 @@ def auc(y: Any, prob: Any, weights: Any = None) -> float | np.ndarray:
 # --------------------------------------------------------------------------------------------
 # group measures
 # --------------------------------------------------------------------------------------------
-def compute(measure: str, family: Any, y: Any, pred: Any,
-            weights: Any = None) -> float | np.ndarray:
+def compute(
+    measure: str, family: Any, y: Any, pred: Any, weights: Any = None
+) -> float | np.ndarray:
     """A measure on one group of observations (a test set, or one CV fold).
 
     Parameters
@@ -637,18 +681,25 @@ def confusion_table(y_codes: Any, pred_codes: Any, classes: Any):
     codes = []
     for name, v in (("y_codes", y_codes), ("pred_codes", pred_codes)):
         a = np.asarray(v)
-        if a.ndim != 1 or a.dtype.kind not in "iuf" or (a != np.round(a)).any() \
-                or (a < 0).any() or (a > C - 1).any():
+        if (
+            a.ndim != 1
+            or a.dtype.kind not in "iuf"
+            or (a != np.round(a)).any()
+            or (a < 0).any()
+            or (a > C - 1).any()
+        ):
             raise bad_value(name, f"a 1-D array of class codes 0..{C - 1}", v)
         codes.append(a.astype(np.intp))
     yc, pc = codes
     if yc.shape != pc.shape:
-        raise bad_value("pred_codes", f"the same length as `y_codes` ({yc.size})",
-                        _Text(f"length {pc.size}"))
+        raise bad_value(
+            "pred_codes", f"the same length as `y_codes` ({yc.size})", _Text(f"length {pc.size}")
+        )
     counts = np.zeros((C, C), dtype=np.int64)
     np.add.at(counts, (yc, pc), 1)
-    df = pd.DataFrame(counts, index=pd.Index(labels, name="True"),
-                      columns=pd.Index(labels, name="Predicted"))
+    df = pd.DataFrame(
+        counts, index=pd.Index(labels, name="True"), columns=pd.Index(labels, name="Predicted")
+    )
     total = counts.sum()
     correct = np.trace(counts) / total if total else np.nan
     df.attrs["percent_correct"] = float(correct)

@@ -50,7 +50,9 @@ class Params:
     def like(self, tensors: list[torch.Tensor]) -> Params:
         """Parameters with the same structure built from ``tensors`` (as from :meth:`tensors`)."""
         nw = len(self.weights)
-        return Params(tensors[0], list(tensors[1 : 1 + nw]), list(tensors[1 + nw :]), self.n_outputs)
+        return Params(
+            tensors[0], list(tensors[1 : 1 + nw]), list(tensors[1 + nw :]), self.n_outputs
+        )
 
     def clone(self) -> Params:
         """A deep copy."""
@@ -117,7 +119,9 @@ def init_params(
     return Params(first.contiguous(), weights, biases, n_outputs)
 
 
-def _dropout_mask(shape: torch.Size, p: float, like: torch.Tensor, gen: torch.Generator | None) -> torch.Tensor:
+def _dropout_mask(
+    shape: torch.Size, p: float, like: torch.Tensor, gen: torch.Generator | None
+) -> torch.Tensor:
     keep = torch.rand(shape, generator=gen, dtype=like.dtype, device=like.device) >= p
     return keep.to(like.dtype) / (1.0 - p)
 

@@ -97,18 +97,32 @@ class LassoNetPath:
         """Keep model ``model`` of ``result`` (read-only copies) with the metadata ``meta``."""
         if not 0 <= model < result.n_models:
             raise bad_value("model", f"in 0..{result.n_models - 1}", model)
-        per_model = {"M", "selected", "n_selected", "n_groups", "beta", "a0", "loss",
-                     "objective", "deviance", "null_deviance", "dev_ratio", "epochs",
-                     "converged", "lr"}
+        per_model = {
+            "M",
+            "selected",
+            "n_selected",
+            "n_groups",
+            "beta",
+            "a0",
+            "loss",
+            "objective",
+            "deviance",
+            "null_deviance",
+            "dev_ratio",
+            "epochs",
+            "converged",
+            "lr",
+        }
         changes: dict[str, Any] = {}
         for f in fields(result):
             v = getattr(result, f.name)
             if f.name in per_model:
-                changes[f.name] = _ro(v[model:model + 1])
+                changes[f.name] = _ro(v[model : model + 1])
             elif isinstance(v, np.ndarray):
                 changes[f.name] = _ro(v)
-        changes["states"] = [[t[model:model + 1].detach().clone() for t in st]
-                             for st in result.states]
+        changes["states"] = [
+            [t[model : model + 1].detach().clone() for t in st] for st in result.states
+        ]
         changes["timing"] = dict(result.timing)
         meta["settings"] = types.MappingProxyType(dict(meta.get("settings", {})))
         for key in ("column_names", "term_names", "input_columns", "kept_columns"):
@@ -253,14 +267,16 @@ class LassoNetPath:
         """
         idx, _ = self._indices(s, df)
         rows = ["(Intercept)", *self.column_names]
-        blocks = [np.column_stack([np.r_[self.a0[i, o], self.beta[i, o]] for i in idx])
-                  for o in range(self.beta.shape[1])]
+        blocks = [
+            np.column_stack([np.r_[self.a0[i, o], self.beta[i, o]] for i in idx])
+            for o in range(self.beta.shape[1])
+        ]
         labels = [f"s{i}" for i in idx]
         if len(blocks) == 1:
-            return pd.DataFrame(blocks[0], index=pd.Index(rows, name="coefficient"),
-                                columns=labels)
-        index = pd.MultiIndex.from_product([self.output_names, rows],
-                                           names=["output", "coefficient"])
+            return pd.DataFrame(blocks[0], index=pd.Index(rows, name="coefficient"), columns=labels)
+        index = pd.MultiIndex.from_product(
+            [self.output_names, rows], names=["output", "coefficient"]
+        )
         return pd.DataFrame(np.vstack(blocks), index=index, columns=labels)
 
     def nonzero(self, s: Any = None, df: Any = None) -> list[str] | list[list[str]]:
@@ -320,8 +336,9 @@ class LassoNetPath:
         return imp.sort_values(ascending=False, kind="stable")
 
     # ------------------------------------------------------------------ prediction
-    def predict(self, newdata: Any, s: Any = None, df: Any = None, type: str = "link",
-                newoffset: Any = None) -> Any:
+    def predict(
+        self, newdata: Any, s: Any = None, df: Any = None, type: str = "link", newoffset: Any = None
+    ) -> Any:
         """Predict from the fits on the path.
 
         Parameters

@@ -156,22 +156,38 @@ def plot_path(path: Any, xvar: str = "lambda", label: bool = False, ax: Any = No
     lo, hi = float(x.min()), float(x.max())
     pad = 0.04 * (hi - lo if hi > lo else 1.0)
     room = 0.18 * (hi - lo) if label else 0.0
-    ax.set_xlim(lo - pad - (room if xvar == "lambda" else 0.0),
-                hi + pad + (room if xvar != "lambda" else 0.0))
+    ax.set_xlim(
+        lo - pad - (room if xvar == "lambda" else 0.0),
+        hi + pad + (room if xvar != "lambda" else 0.0),
+    )
     if ylim is not None:
         ax.set_ylim(*ylim)
         for j, v in enumerate(coefs[0]):
             if not ylim[0] <= v <= ylim[1]:
-                ax.plot(x[0], min(max(v, ylim[0]), ylim[1]), marker="^" if v > 0 else "v",
-                        ms=5, color=cmap(term_of[j] % cmap.N), clip_on=False)
+                ax.plot(
+                    x[0],
+                    min(max(v, ylim[0]), ylim[1]),
+                    marker="^" if v > 0 else "v",
+                    ms=5,
+                    color=cmap(term_of[j] % cmap.N),
+                    clip_on=False,
+                )
     if dense:
         ax.axvline(x[0], color="0.35", lw=0.8, ls="--", zorder=0)
         x0, x1 = ax.get_xlim()
         left = (x[0] - x0) / (x1 - x0) < 0.6
-        ax.text(x[0], 0.99, note if left else note.replace("\n ", "\n").strip() + " ",
-                transform=ax.get_xaxis_transform(), ha="left" if left else "right", va="top",
-                fontsize=8, color="0.3", zorder=5,
-                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
+        ax.text(
+            x[0],
+            0.99,
+            note if left else note.replace("\n ", "\n").strip() + " ",
+            transform=ax.get_xaxis_transform(),
+            ha="left" if left else "right",
+            va="top",
+            fontsize=8,
+            color="0.3",
+            zorder=5,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1},
+        )
     if label:
         end = int(np.argmin(x)) if xvar == "lambda" else int(np.argmax(x))
         y0, y1 = ax.get_ylim()
@@ -179,9 +195,15 @@ def plot_path(path: Any, xvar: str = "lambda", label: bool = False, ax: Any = No
         gap = min(0.03, 0.92 / len(cols)) * (y1 - y0)
         ys = _spread(coefs[end, cols], gap, y0 + gap / 2, y1 - gap / 2)
         for j, yj in zip(cols, ys, strict=True):
-            ax.text(x[end], yj, f" {path.column_names[j]} ", va="center", fontsize=7,
-                    ha="right" if xvar == "lambda" else "left",
-                    color=cmap(term_of[j] % cmap.N))
+            ax.text(
+                x[end],
+                yj,
+                f" {path.column_names[j]} ",
+                va="center",
+                fontsize=7,
+                ha="right" if xvar == "lambda" else "left",
+                color=cmap(term_of[j] % cmap.N),
+            )
     top = ax.twiny()
     top.set_xlim(ax.get_xlim())
     pick = _ticks(x, 0.07 * (ax.get_xlim()[1] - ax.get_xlim()[0]))
@@ -210,8 +232,9 @@ def plot_importance(path: Any, top: int | None = None, ax: Any = None) -> Any:
     -------
     matplotlib.axes.Axes
     """
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer))
-                            or top < 1):
+    if top is not None and (
+        isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1
+    ):
         raise bad_value("top", "a positive integer or None", top)
     imp = path.importance()
     if top is not None:
@@ -229,8 +252,15 @@ def plot_importance(path: Any, top: int | None = None, ax: Any = None) -> Any:
     for b, nv in zip(bars, never, strict=True):
         if nv:
             b.set_hatch("//")
-            ax.text(cap, b.get_y() + b.get_height() / 2, " never dropped", va="center",
-                    ha="right", fontsize=7, color="white")
+            ax.text(
+                cap,
+                b.get_y() + b.get_height() / 2,
+                " never dropped",
+                va="center",
+                ha="right",
+                fontsize=7,
+                color="white",
+            )
     ax.set_xscale("log")
     ax.set_yticks(y)
     ax.set_yticklabels([str(t) for t in imp.index], fontsize=8)

@@ -52,15 +52,18 @@ def format_path(path: Any) -> str:
     lam = [format_lambda(v) for v in path.lambdas]
     dev = [f"{round(100 * v, 2) + 0.0:.2f}" for v in path.dev_ratio]
     df = [str(int(v)) for v in path.df]
-    w0, w1, w2, w3 = (max(len(x) for x in col) for col in (idx, df + ["Df"], dev + ["%Dev"],
-                                                             lam + ["Lambda"]))
+    w0, w1, w2, w3 = (
+        max(len(x) for x in col) for col in (idx, df + ["Df"], dev + ["%Dev"], lam + ["Lambda"])
+    )
     head = f"{'':>{w0}}  {'Df':>{w1}}  {'%Dev':>{w2}}  {'Lambda':>{w3}}"
     lines = [f"Call: {path.call}", "", head]
     for i, row in enumerate(zip(idx, df, dev, lam, strict=True)):
         mark = "" if path.converged[i] else " *"
         lines.append(f"{row[0]:>{w0}}  {row[1]:>{w1}}  {row[2]:>{w2}}  {row[3]:>{w3}}{mark}")
-    lines += ["", f"Df: terms selected (of {len(path.term_names)}); row 0 is the dense fit "
-              "(lambda = 0)."]
+    lines += [
+        "",
+        f"Df: terms selected (of {len(path.term_names)}); row 0 is the dense fit (lambda = 0).",
+    ]
     if not path.converged.all():
         lines.append("*: epoch limit reached before convergence (raise max_epochs or tol).")
     return "\n".join(lines)
@@ -135,9 +138,17 @@ def format_summary(path: Any) -> PathSummary:
     """
     n_terms, n_cols = len(path.term_names), len(path.column_names)
     selected = path.nonzero()
-    rows = [{"point": name, "index": i, "lambda": float(path.lambdas[i]), "df": int(path.df[i]),
-             "pct_dev": round(100 * float(path.dev_ratio[i]), 2), "terms": selected[i]}
-            for name, i in _points(path)]
+    rows = [
+        {
+            "point": name,
+            "index": i,
+            "lambda": float(path.lambdas[i]),
+            "df": int(path.df[i]),
+            "pct_dev": round(100 * float(path.dev_ratio[i]), 2),
+            "terms": selected[i],
+        }
+        for name, i in _points(path)
+    ]
     table = pd.DataFrame(rows, columns=["point", "index", "lambda", "df", "pct_dev", "terms"])
     st = path.settings
     hidden = tuple(st.get("hidden", ()))
@@ -149,8 +160,11 @@ def format_summary(path: Any) -> PathSummary:
     if path.classes is not None:
         lines.append(f"Classes:       {_names([str(c) for c in path.classes], -1)}")
     lines.append(f"Network:       hidden={hidden}, M={st.get('M', float('nan')):g}")
-    rng = (f"from 0 (dense) to {format_lambda(lam_pos.max())}" if len(lam_pos)
-           else "the dense fit only")
+    rng = (
+        f"from 0 (dense) to {format_lambda(lam_pos.max())}"
+        if len(lam_pos)
+        else "the dense fit only"
+    )
     lines.append(f"Path:          {len(path)} lambdas, {rng}")
     pf_zero = [t for t, imp in path.importance().items() if math.isinf(imp)]
     if pf_zero:
@@ -159,14 +173,22 @@ def format_summary(path: Any) -> PathSummary:
     w = max(len(r["point"]) for r in rows)
     lines.append(f"  {'':<{w}}  {'s':>4}  {'Lambda':>8}  {'Df':>4}  {'%Dev':>6}  Terms")
     for r in rows:
-        lines.append(f"  {r['point']:<{w}}  {r['index']:>4}  {format_lambda(r['lambda']):>8}  "
-                     f"{r['df']:>4}  {r['pct_dev']:>6.2f}  {_names(r['terms'], n_terms)}")
+        lines.append(
+            f"  {r['point']:<{w}}  {r['index']:>4}  {format_lambda(r['lambda']):>8}  "
+            f"{r['df']:>4}  {r['pct_dev']:>6.2f}  {_names(r['terms'], n_terms)}"
+        )
     tm = path.timing
     conv = path.converged
-    state = (f"all {len(conv)} lambdas converged" if conv.all()
-             else f"{int((~conv).sum())} of {len(conv)} lambdas hit the epoch limit "
-             f"(indices {np.flatnonzero(~conv)[:10].tolist()})")
-    lines += ["", f"Training:      {tm.get('total', float('nan')):.2f} s (dense fit "
-              f"{tm.get('dense', float('nan')):.2f} s), {int(path.epochs.sum())} epochs "
-              f"({int(path.epochs[0])} dense); {state}"]
+    state = (
+        f"all {len(conv)} lambdas converged"
+        if conv.all()
+        else f"{int((~conv).sum())} of {len(conv)} lambdas hit the epoch limit "
+        f"(indices {np.flatnonzero(~conv)[:10].tolist()})"
+    )
+    lines += [
+        "",
+        f"Training:      {tm.get('total', float('nan')):.2f} s (dense fit "
+        f"{tm.get('dense', float('nan')):.2f} s), {int(path.epochs.sum())} epochs "
+        f"({int(path.epochs[0])} dense); {state}",
+    ]
     return PathSummary(text="\n".join(lines), table=table)

@@ -67,7 +67,9 @@ def _as_param(value: Scalar, ref: torch.Tensor, name: str, check: bool) -> torch
     return t.reshape(1) if t.dim() == 0 else t
 
 
-def _solve_sorted(srt: torch.Tensor, vnorm: torch.Tensor, lam: torch.Tensor, M: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _solve_sorted(
+    srt: torch.Tensor, vnorm: torch.Tensor, lam: torch.Tensor, M: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """New skip norm from the k largest magnitudes per column, sorted: ``srt`` (..., G, k).
 
     Returns the norm (..., G) and ``s*`` (..., G), the number of clipped entries; the answer is
@@ -79,7 +81,9 @@ def _solve_sorted(srt: torch.Tensor, vnorm: torch.Tensor, lam: torch.Tensor, M: 
     steps = torch.arange(k + 1, dtype=srt.dtype, device=srt.device)
     Mx = M.unsqueeze(-1)
     # ||b_s|| = (||v|| - lambda + M * sum_{i<=s} |u_(i)|)_+ / (1 + s M^2);  w_s = M ||b_s||
-    bnorm = (vnorm.unsqueeze(-1) - lam.unsqueeze(-1) + Mx * csum).clamp_min(0) / (1 + steps * Mx * Mx)
+    bnorm = (vnorm.unsqueeze(-1) - lam.unsqueeze(-1) + Mx * csum).clamp_min(0) / (
+        1 + steps * Mx * Mx
+    )
     # s* = #{s >= 1 : |u_(s)| >= w_{s-1}}; the condition is monotone in s (paper, Appendix A).
     cond = (srt >= Mx * bnorm[..., :k]) & (srt > 0)
     s_star = cond.sum(dim=-1, keepdim=True)
@@ -290,7 +294,10 @@ def _normalise_groups(groups, d: int) -> list[list[int]]:
     if isinstance(groups, torch.Tensor):
         groups = groups.tolist()
     groups = list(groups)
-    if groups and all(isinstance(g, (int,)) or (hasattr(g, "__int__") and not hasattr(g, "__len__")) for g in groups):
+    if groups and all(
+        isinstance(g, (int,)) or (hasattr(g, "__int__") and not hasattr(g, "__len__"))
+        for g in groups
+    ):
         # a label per column
         if len(groups) != d:
             raise ValueError(

@@ -116,8 +116,13 @@ def _l2(p: Params, cfg: TrainConfig) -> torch.Tensor:
     return out
 
 
-def gradients(p: Params, prob: Problem, cfg: TrainConfig, idx: torch.Tensor | None = None,
-              dropout: float = 0.0) -> tuple[torch.Tensor, list[torch.Tensor]]:
+def gradients(
+    p: Params,
+    prob: Problem,
+    cfg: TrainConfig,
+    idx: torch.Tensor | None = None,
+    dropout: float = 0.0,
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Data loss (B,) and the gradient of loss + L2 terms, per parameter tensor."""
     X, y, w, off = prob.rows(idx)
 
@@ -154,7 +159,9 @@ def _batches(prob: Problem, cfg: TrainConfig) -> list[torch.Tensor | None]:
     n = prob.X.shape[0]
     if cfg.batch_size is None or cfg.batch_size >= n:
         return [None]
-    perm = torch.randperm(n, generator=prob.generator, device=prob.generator.device).to(prob.X.device)
+    perm = torch.randperm(n, generator=prob.generator, device=prob.generator.device).to(
+        prob.X.device
+    )
     return [perm[i : i + cfg.batch_size] for i in range(0, n - cfg.batch_size + 1, cfg.batch_size)]
 
 
@@ -237,8 +244,13 @@ def step_size(p: Params, prob: Problem, cfg: TrainConfig, iters: int = 15) -> to
     base = p.tensors()
     gen = torch.Generator(device="cpu").manual_seed(12345)
     # the same start vector for every model, so a model's step does not depend on the batch
-    vec = [torch.randn((1, *t.shape[1:]), generator=gen, dtype=torch.float64).to(t).expand_as(t) for t in base]
-    pnorm = torch.sqrt(torch.stack([(x.double() * x.double()).flatten(1).sum(-1) for x in base]).sum(0))
+    vec = [
+        torch.randn((1, *t.shape[1:]), generator=gen, dtype=torch.float64).to(t).expand_as(t)
+        for t in base
+    ]
+    pnorm = torch.sqrt(
+        torch.stack([(x.double() * x.double()).flatten(1).sum(-1) for x in base]).sum(0)
+    )
     h = (1e-3 if p.first.dtype == torch.float32 else 1e-5) * pnorm.clamp_min(1.0)
 
     def norm(vs: list[torch.Tensor]) -> torch.Tensor:
@@ -306,7 +318,7 @@ def train_lambda(
         for idx in _batches(prob, cfg):
             bool_all_active = n_active == B
             if bool_all_active:  # the common case: a few fused list operations
-                ys = torch._foreach_sub(params, state.prev)
+                ys = list(torch._foreach_sub(params, state.prev))
                 torch._foreach_mul_(ys, cfg.momentum)
                 torch._foreach_add_(ys, params)
             else:
@@ -325,7 +337,9 @@ def train_lambda(
                 state.prev, params = params, yp.tensors()
             else:
                 keep = active > 0
-                state.prev = [torch.where(_per_model(keep, x), x, xp) for x, xp in zip(params, state.prev)]
+                state.prev = [
+                    torch.where(_per_model(keep, x), x, xp) for x, xp in zip(params, state.prev)
+                ]
                 params = yp.tensors()
             p = yp
         epochs += active.long()

@@ -130,8 +130,9 @@ def test_family_end_to_end(family, frames, fits):
         if type_ == "class":
             assert (part == full.loc[rows]).all() and set(part) <= set(classes)
         else:
-            np.testing.assert_allclose(part.to_numpy(), full.loc[rows].to_numpy(), rtol=1e-5,
-                                       atol=1e-6)
+            np.testing.assert_allclose(
+                part.to_numpy(), full.loc[rows].to_numpy(), rtol=1e-5, atol=1e-6
+            )
     # one row predicts too
     assert len(fit.predict(new.iloc[:1], s=0)) == 1
 
@@ -143,7 +144,8 @@ def test_factor_term_enters_and_leaves_whole(fits):
             assert (sel.all(axis=1) == sel.any(axis=1)).all()
     fit = fits["poisson"]
     assert fit.term_names.count("gender") == 1 and {"gender[female]", "gender[male]"} <= set(
-        fit.column_names)
+        fit.column_names
+    )
 
 
 def test_coef_layout(fits):
@@ -160,9 +162,19 @@ def test_coef_layout(fits):
     assert block.shape == (len(m.column_names) + 1, 1)
     # nonzero agrees with coef: selected terms are those with a non-zero coefficient
     nz = m.nonzero(df=4)
-    used = {m.term_names[t] for t, g in enumerate(m.groups)
-            if (cm.drop(index="(Intercept)", level=1).abs().groupby(level=1).sum()
-                .loc[[m.column_names[j] for j in g]].to_numpy() > 0).any()}
+    used = {
+        m.term_names[t]
+        for t, g in enumerate(m.groups)
+        if (
+            cm.drop(index="(Intercept)", level=1)
+            .abs()
+            .groupby(level=1)
+            .sum()
+            .loc[[m.column_names[j] for j in g]]
+            .to_numpy()
+            > 0
+        ).any()
+    }
     assert set(nz) == used and len(nz) <= 4
 
 
@@ -199,11 +211,25 @@ def test_save_load_roundtrip(fits, frames, tmp_path):
         _, df, _ = frames[fam]
         new = df.dropna()
         for type_ in ("link", "response"):
-            pd.testing.assert_frame_equal(back.predict(new, type=type_),
-                                          fit.predict(new, type=type_), check_exact=True)
+            pd.testing.assert_frame_equal(
+                back.predict(new, type=type_), fit.predict(new, type=type_), check_exact=True
+            )
         a, b = fit._result, back._result
-        for name in ("lambdas", "beta", "a0", "selected", "dev_ratio", "epochs", "converged",
-                     "x_center", "x_scale", "loss", "objective", "deviance", "n_groups"):
+        for name in (
+            "lambdas",
+            "beta",
+            "a0",
+            "selected",
+            "dev_ratio",
+            "epochs",
+            "converged",
+            "x_center",
+            "x_scale",
+            "loss",
+            "objective",
+            "deviance",
+            "n_groups",
+        ):
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
         for sa, sb in zip(a.states, b.states, strict=True):
             for ta, tb in zip(sa, sb, strict=True):
@@ -299,8 +325,7 @@ def test_integer_weights_equal_duplicated_rows(shared_data):
     # the engine stops on the objective, so ill-conditioned directions (the intercept) are
     # only accurate to ~1e-3 relative; fitted values are well conditioned
     np.testing.assert_allclose(a.coef(s=[0.1, 0.4]), b.coef(s=[0.1, 0.4]), rtol=3e-3, atol=1e-3)
-    np.testing.assert_allclose(a.predict(df, s=[0.1, 0.4]), b.predict(df, s=[0.1, 0.4]),
-                               atol=2e-2)
+    np.testing.assert_allclose(a.predict(df, s=[0.1, 0.4]), b.predict(df, s=[0.1, 0.4]), atol=2e-2)
     assert "w" not in a.term_names  # the weights column is not a predictor
     assert a.call.endswith('weights="w")') or 'weights="w"' in a.call
 
@@ -325,8 +350,11 @@ def test_offset_semantics_gaussian_and_poisson(shared_data, frames):
     ok = dv.dropna()
     with pytest.raises(InputError, match="None"):
         lassonet("visits ~ age", dv, "poisson", **SMALL).predict(ok, newoffset="expo")
-    np.testing.assert_allclose(fit.predict(ok, s=0, newoffset="expo", type="response"),
-                               np.exp(fit.predict(ok, s=0, newoffset=ok["expo"])), rtol=1e-6)
+    np.testing.assert_allclose(
+        fit.predict(ok, s=0, newoffset="expo", type="response"),
+        np.exp(fit.predict(ok, s=0, newoffset=ok["expo"])),
+        rtol=1e-6,
+    )
 
 
 # --------------------------------------------------------------------------- array interface
@@ -335,11 +363,17 @@ def test_array_interface_labels_groups_exclude(shared_data):
     X = sonar[[f"V{j}" for j in range(1, 13)]].to_numpy()
     y = np.where(sonar["Class"] == "M", "mine", "rock")
     X[4, 2] = np.nan
-    fit = lassonet(X=X, y=y, family="binomial", groups={"low": [0, 1, 2], "mid": ["x4", "x5"]},
-                   exclude=["x12"], **SMALL)
+    fit = lassonet(
+        X=X,
+        y=y,
+        family="binomial",
+        groups={"low": [0, 1, 2], "mid": ["x4", "x5"]},
+        exclude=["x12"],
+        **SMALL,
+    )
     assert fit.term_names[:2] == ("low", "mid") and len(fit.term_names) == 2 + 6
     assert fit.column_names[0] == "x1" and "x12" not in fit.column_names and fit.n_dropped == 1
-    assert fit.call.startswith("lassonet(family=\"binomial\", X=<ndarray 208x12>")
+    assert fit.call.startswith('lassonet(family="binomial", X=<ndarray 208x12>')
     p = fit.predict(np.delete(X, 4, axis=0), s=0, type="class")
     assert isinstance(p, np.ndarray) and p.shape == (207,) and set(p) <= {"mine", "rock"}
     both = fit.predict(X[:5][[0, 1, 2, 3]], df=[1, 3])

@@ -45,11 +45,20 @@ def _run(argv: list[str], capsys) -> tuple[int, str, str]:
 
 
 def _subprocess(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
     env.pop("LASSONETPY_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "lassonetpy", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "lassonetpy", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 # ------------------------------------------------------------------------------ reading
@@ -88,8 +97,9 @@ def test_fit_writes_model_plots_and_summary(csv_file, tmp_path, capsys):
 
 def test_fit_with_cv_and_predict_round_trip(csv_file, tmp_path, capsys):
     out = tmp_path / "cv"
-    code, stdout, _ = _run(["fit", str(csv_file), FORMULA, "--cv", "4", "--out", str(out),
-                            *SMALL], capsys)
+    code, stdout, _ = _run(
+        ["fit", str(csv_file), FORMULA, "--cv", "4", "--out", str(out), *SMALL], capsys
+    )
     assert code == 0
     assert "Mean-Squared Error" in stdout and "lambda_1se" in stdout
     assert (out / "cv.png").stat().st_size > 0
@@ -106,8 +116,18 @@ def test_fit_with_cv_and_predict_round_trip(csv_file, tmp_path, capsys):
 
     # predict at lambda_1se (read from summary.json next to the model), to a file
     pred_file = tmp_path / "pred.csv"
-    code, _, err = _run(["predict", str(out / "model.lnp"), str(csv_file), "--s", "lambda.1se",
-                         "--out", str(pred_file)], capsys)
+    code, _, err = _run(
+        [
+            "predict",
+            str(out / "model.lnp"),
+            str(csv_file),
+            "--s",
+            "lambda.1se",
+            "--out",
+            str(pred_file),
+        ],
+        capsys,
+    )
     assert code == 0
     assert "5 row(s) with missing values" in err
     pred = pd.read_csv(pred_file)
@@ -125,15 +145,27 @@ def test_fit_with_cv_and_predict_round_trip(csv_file, tmp_path, capsys):
 
 def test_predict_classes_of_a_multinomial_fit(csv_file, tmp_path, capsys):
     out = tmp_path / "m"
-    code, _, _ = _run(["fit", str(csv_file), "region ~ rm + lstat + ptratio", "--family",
-                       "multinomial", "--out", str(out), *SMALL], capsys)
+    code, _, _ = _run(
+        [
+            "fit",
+            str(csv_file),
+            "region ~ rm + lstat + ptratio",
+            "--family",
+            "multinomial",
+            "--out",
+            str(out),
+            *SMALL,
+        ],
+        capsys,
+    )
     assert code == 0
     code, stdout, _ = _run(["predict", str(out), str(csv_file), "--s", "0", "--quiet"], capsys)
     assert code == 0
     head = stdout.splitlines()[0].split(",")
     assert head == ["inner", "mid", "outer"]
-    code, stdout, _ = _run(["predict", str(out), str(csv_file), "--s", "0", "--type", "class",
-                            "--quiet"], capsys)
+    code, stdout, _ = _run(
+        ["predict", str(out), str(csv_file), "--s", "0", "--type", "class", "--quiet"], capsys
+    )
     labels = {ln for ln in stdout.splitlines()[1:] if ln}
     assert labels <= {"inner", "mid", "outer", '""'}
 
@@ -181,9 +213,11 @@ def test_bad_arguments_one_line_no_traceback(case, csv_file, capsys):
 
 
 def test_subprocess_errors_exit_nonzero_without_traceback(csv_file, tmp_path):
-    for argv in (["fit", "missing.csv", "y ~ ."],
-                 ["fit", str(csv_file), "medv ~ rm + ", "--quiet"],
-                 ["fit", str(csv_file), "medv ~ rm", "--family", "gamma", "--quiet"]):
+    for argv in (
+        ["fit", "missing.csv", "y ~ ."],
+        ["fit", str(csv_file), "medv ~ rm + ", "--quiet"],
+        ["fit", str(csv_file), "medv ~ rm", "--family", "gamma", "--quiet"],
+    ):
         r = _subprocess(*argv, cwd=tmp_path)
         assert r.returncode == 1, (argv, r.stderr)
         lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
@@ -214,19 +248,29 @@ def test_subprocess_help_and_no_command():
 def test_parser_defaults():
     a = build_parser().parse_args(["fit", "d.csv", "y ~ ."])
     assert (a.family, a.cv, a.hidden, a.M, a.seed) == ("gaussian", None, (100,), 10.0, 0)
-    assert build_parser().parse_args(["fit", "d.csv", "y ~ .", "--hidden", "64,32"]).hidden \
-        == (64, 32)
+    assert build_parser().parse_args(["fit", "d.csv", "y ~ .", "--hidden", "64,32"]).hidden == (
+        64,
+        32,
+    )
 
 
 # ------------------------------------------------------------------------------ demo
 def test_demo_quick(tmp_path, capsys):
     code, out, _ = _run(["demo", "--quick", "--out", str(tmp_path / "demo"), "--quiet"], capsys)
     assert code == 0
-    for needle in ("Measure: Multinomial Deviance", "lambda_1se", "Selected proteins",
-                   "Held-out accuracy", "path.png"):
+    for needle in (
+        "Measure: Multinomial Deviance",
+        "lambda_1se",
+        "Selected proteins",
+        "Held-out accuracy",
+        "path.png",
+    ):
         assert needle in out, needle
-    acc = [float(ln.rsplit("accuracy", 1)[1]) for ln in out.splitlines() if "accuracy 0" in ln
-           or "accuracy 1" in ln]
+    acc = [
+        float(ln.rsplit("accuracy", 1)[1])
+        for ln in out.splitlines()
+        if "accuracy 0" in ln or "accuracy 1" in ln
+    ]
     assert len(acc) == 3 and all(0.3 < a <= 1 for a in acc)  # 8 classes: chance is 0.125
     assert (tmp_path / "demo" / "path.png").stat().st_size > 0
     assert (tmp_path / "demo" / "cv.png").stat().st_size > 0

@@ -59,8 +59,7 @@ def mice_small():
 
 @pytest.fixture(scope="module")
 def mice_cv(mice_small):
-    return cv_lassonet("class ~ .", mice_small, family="multinomial", nfolds=4, keep=True,
-                       **TINY)
+    return cv_lassonet("class ~ .", mice_small, family="multinomial", nfolds=4, keep=True, **TINY)
 
 
 # --------------------------------------------------------------------------- 1-SE rule
@@ -127,19 +126,22 @@ def test_fold_models_train_on_their_own_rows(reg):
     n = len(y)
     foldid = np.arange(n) % 4 + 1
     lam = [0.01, 0.03, 0.1]
-    cv = cv_lassonet(X=X, y=y, foldid=foldid, hidden=(8,), lambda_=lam, seed=3,
-                     dtype="float64", verbose=False)
+    cv = cv_lassonet(
+        X=X, y=y, foldid=foldid, hidden=(8,), lambda_=lam, seed=3, dtype="float64", verbose=False
+    )
     for k in (1, 2):
         masks = [np.ones(n, bool)] * k + [foldid != k]  # models 1..k-1: all rows, not folds
-        res = fit_path(X, y, masks=np.vstack(masks), hidden=(8,), lambda_=lam, seed=3,
-                       dtype="float64")
+        res = fit_path(
+            X, y, masks=np.vstack(masks), hidden=(8,), lambda_=lam, seed=3, dtype="float64"
+        )
         rows = foldid == k
-        mse = [np.mean((y[rows] - res.predict(X[rows], i, model=k)[:, 0]) ** 2)
-               for i in range(len(res.lambdas))]
+        mse = [
+            np.mean((y[rows] - res.predict(X[rows], i, model=k)[:, 0]) ** 2)
+            for i in range(len(res.lambdas))
+        ]
         np.testing.assert_allclose(cv.fold_errors[k - 1], mse, rtol=1e-9)
     # and the full-data path is the plain lassonet() fit with the same seed and grid
-    single = lassonet(X=X, y=y, hidden=(8,), lambda_=lam, seed=3, dtype="float64",
-                      verbose=False)
+    single = lassonet(X=X, y=y, hidden=(8,), lambda_=lam, seed=3, dtype="float64", verbose=False)
     np.testing.assert_allclose(cv.path.beta, single.beta, atol=1e-9)
 
 
@@ -159,8 +161,12 @@ def test_cvm_cvsd_from_fit_preval(boston_cv):
     P = cv.fit_preval
     assert P.shape == (len(y), len(cv.lambdas))
     K = cv.nfolds
-    e = np.array([np.mean((y[cv.foldid == k][:, None] - P[cv.foldid == k]) ** 2, axis=0)
-                  for k in range(1, K + 1)])
+    e = np.array(
+        [
+            np.mean((y[cv.foldid == k][:, None] - P[cv.foldid == k]) ** 2, axis=0)
+            for k in range(1, K + 1)
+        ]
+    )
     N = np.bincount(cv.foldid)[1:].astype(float)
     cvm = N @ e / N.sum()
     cvsd = np.sqrt(N @ (e - cvm) ** 2 / N.sum() / (K - 1))
@@ -192,8 +198,18 @@ def test_poisson_offset_enters_out_of_fold_predictions():
     t = np.where(np.arange(n) % 2 == 0, 1.0, 50.0)
     X = rng.normal(size=(n, 3))
     y = rng.poisson(t)
-    cv = cv_lassonet(X=X, y=y, family="poisson", offset=np.log(t), nfolds=4, keep=True,
-                     hidden=(4,), nlambda=5, seed=0, verbose=False)
+    cv = cv_lassonet(
+        X=X,
+        y=y,
+        family="poisson",
+        offset=np.log(t),
+        nfolds=4,
+        keep=True,
+        hidden=(4,),
+        nlambda=5,
+        seed=0,
+        verbose=False,
+    )
     last = cv.fit_preval[:, -1]  # the input-free models
     np.testing.assert_allclose(last[t == 50.0], 50.0, rtol=0.1)
     np.testing.assert_allclose(last[t == 1.0], 1.0, rtol=0.1)
@@ -212,8 +228,16 @@ def test_mice_cv_minimum_where_test_error_is_low():
     means = Xdf[~test].mean()
     X = Xdf.fillna(means).to_numpy()
     y = mice["class"].astype(str).to_numpy()
-    cv = cv_lassonet(X=X[~test], y=y[~test], family="multinomial", nfolds=5, hidden=(16,),
-                     nlambda=20, seed=0, verbose=False)
+    cv = cv_lassonet(
+        X=X[~test],
+        y=y[~test],
+        family="multinomial",
+        nfolds=5,
+        hidden=(16,),
+        nlambda=20,
+        seed=0,
+        verbose=False,
+    )
     probs = np.stack([cv.path.predict(X[test], s=lam, type="class") for lam in cv.lambdas])
     acc = (probs == y[test]).mean(axis=1)
     assert acc[cv.index_min] >= 0.95
@@ -228,7 +252,7 @@ def test_mice_cv_minimum_where_test_error_is_low():
 def test_print_table_matches_attributes(boston_cv):
     _, cv = boston_cv
     text = repr(cv)
-    assert text.startswith("Call: cv_lassonet(formula=\"medv ~ .\"")
+    assert text.startswith('Call: cv_lassonet(formula="medv ~ ."')
     assert "Measure: Mean-Squared Error" in text
     rows = {}
     for line in text.splitlines():
@@ -236,8 +260,7 @@ def test_print_table_matches_attributes(boston_cv):
         if m:
             rows[m.group(1)] = [float(v) for v in m.groups()[1:]]
     assert set(rows) == {"min", "1se"}
-    for key, i, lam in (("min", cv.index_min, cv.lambda_min), ("1se", cv.index_1se,
-                                                               cv.lambda_1se)):
+    for key, i, lam in (("min", cv.index_min, cv.lambda_min), ("1se", cv.index_1se, cv.lambda_1se)):
         got = rows[key]
         np.testing.assert_allclose(got[0], lam, rtol=1e-3)
         assert got[1] == i
@@ -245,19 +268,25 @@ def test_print_table_matches_attributes(boston_cv):
         np.testing.assert_allclose(got[3], cv.cvsd[i], rtol=1e-3)
         assert got[4] == cv.nzero[i]
     tab = cv.table()
-    assert tab.loc["min", "Index"] == cv.index_min and tab.loc["1se", "Nonzero"] == \
-        cv.nzero[cv.index_1se]
+    assert (
+        tab.loc["min", "Index"] == cv.index_min
+        and tab.loc["1se", "Nonzero"] == cv.nzero[cv.index_1se]
+    )
 
 
 def test_call_records_arguments(mice_small):
     foldid = np.arange(len(mice_small)) % 3
-    cv = cv_lassonet("class ~ .", mice_small, family="multinomial", foldid=foldid,
-                     type_measure="class", **TINY)
-    assert cv.call.startswith('cv_lassonet(formula="class ~ .", family="multinomial", '
-                              'hidden=(8,), nlambda=8, foldid=<ndarray ')
+    cv = cv_lassonet(
+        "class ~ .", mice_small, family="multinomial", foldid=foldid, type_measure="class", **TINY
+    )
+    assert cv.call.startswith(
+        'cv_lassonet(formula="class ~ .", family="multinomial", '
+        "hidden=(8,), nlambda=8, foldid=<ndarray "
+    )
     assert cv.call.endswith('type_measure="class", seed=0)')
-    assert cv.path.call == ('lassonet(formula="class ~ .", family="multinomial", '
-                            'hidden=(8,), nlambda=8, seed=0)')
+    assert cv.path.call == (
+        'lassonet(formula="class ~ .", family="multinomial", hidden=(8,), nlambda=8, seed=0)'
+    )
 
 
 def test_plot_artists(boston_cv):
@@ -268,10 +297,14 @@ def test_plot_artists(boston_cv):
     x_min = lines["lambda_min"].get_xdata()[0]
     if cv.lambda_min > 0:
         np.testing.assert_allclose(x_min, np.log(cv.lambda_min))
-    np.testing.assert_allclose(lines["lambda_1se"].get_xdata()[0], np.log(cv.lambda_1se)
-                               if cv.lambda_1se > 0 else x_min)
-    n_points = sum(len(c.get_offsets()) for c in ax.collections
-                   if hasattr(c, "get_offsets") and c.get_label() in ("cvm", "dense fit (λ=0)"))
+    np.testing.assert_allclose(
+        lines["lambda_1se"].get_xdata()[0], np.log(cv.lambda_1se) if cv.lambda_1se > 0 else x_min
+    )
+    n_points = sum(
+        len(c.get_offsets())
+        for c in ax.collections
+        if hasattr(c, "get_offsets") and c.get_label() in ("cvm", "dense fit (λ=0)")
+    )
     assert n_points == len(cv.lambdas)
     assert ax.get_ylabel() == "Mean-Squared Error" and ax.child_axes
     matplotlib.pyplot.close("all")
@@ -282,10 +315,12 @@ def test_coef_predict_nonzero_forward_s(boston_cv):
     df, cv = boston_cv
     assert cv.coef().columns.tolist() == [f"s{cv.index_1se}"]
     assert cv.coef("lambda.min").columns.tolist() == [f"s{cv.index_min}"]
-    pd.testing.assert_series_equal(cv.predict(df.head(5), s="lambda_1se"),
-                                   cv.path.predict(df.head(5), s=cv.lambda_1se))
-    pd.testing.assert_series_equal(cv.predict(df.head(5)),
-                                   cv.path.predict(df.head(5), s=cv.lambda_min))
+    pd.testing.assert_series_equal(
+        cv.predict(df.head(5), s="lambda_1se"), cv.path.predict(df.head(5), s=cv.lambda_1se)
+    )
+    pd.testing.assert_series_equal(
+        cv.predict(df.head(5)), cv.path.predict(df.head(5), s=cv.lambda_min)
+    )
     assert len(cv.nonzero()) == cv.nzero[cv.index_1se]
     both = cv.coef(["lambda_min", "lambda_1se"])
     assert both.columns.tolist() == [f"s{cv.index_min}", f"s{cv.index_1se}"]
@@ -337,13 +372,31 @@ def test_auc_falls_back_to_deviance_with_small_folds():
     X = rng.normal(size=(40, 3))
     y = (X[:, 0] + rng.normal(size=40) > 0).astype(int)
     with pytest.warns(LassoNetWarning, match="Too few"):
-        cv = cv_lassonet(X=X, y=y, family="binomial", type_measure="auc", nfolds=5,
-                         hidden=(4,), nlambda=4, seed=0, verbose=False)
+        cv = cv_lassonet(
+            X=X,
+            y=y,
+            family="binomial",
+            type_measure="auc",
+            nfolds=5,
+            hidden=(4,),
+            nlambda=4,
+            seed=0,
+            verbose=False,
+        )
     assert cv.measure == "deviance"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        cv = cv_lassonet(X=X, y=y, family="binomial", type_measure="auc", nfolds=3,
-                         hidden=(4,), nlambda=4, seed=0, verbose=False)
+        cv = cv_lassonet(
+            X=X,
+            y=y,
+            family="binomial",
+            type_measure="auc",
+            nfolds=3,
+            hidden=(4,),
+            nlambda=4,
+            seed=0,
+            verbose=False,
+        )
     assert cv.measure == "auc" and cv.measure_name == "AUC"
     assert cv.cvm[cv.index_min] == np.nanmax(cv.cvm)
 
@@ -359,24 +412,49 @@ def test_leave_one_out_is_ungrouped():
 
 
 # --------------------------------------------------------------------------- errors
-@pytest.mark.parametrize("kwargs, cls, match", [
-    pytest.param(dict(nfolds=2), InputError, r"`nfolds` must be an integer with 3 <= nfolds",
-                 id="nfolds<3"),
-    pytest.param(dict(nfolds=500), InputError, r"only 120 observations", id="nfolds>n"),
-    pytest.param(dict(foldid=[1, 2, 3]), InputError, r"`foldid` must be a vector of length "
-                 r"120.*got length 3", id="foldid-length"),
-    pytest.param(dict(foldid=np.arange(120) % 2), InputError, r"at least 3 distinct folds",
-                 id="foldid-two-folds"),
-    pytest.param(dict(type_measure="auc"), InputError, r"`type_measure` must be one of .* "
-                 r"'auc' needs family='binomial'", id="auc-gaussian"),
-    pytest.param(dict(type_measure="brier"), InputError, r"`type_measure` must be one of",
-                 id="unknown-measure"),
-    pytest.param(dict(nfold=5), InputTypeError, r"Unknown argument\(s\) \['nfold'\]",
-                 id="typo"),
-    pytest.param(dict(keep="yes"), InputTypeError, r"`keep` must be True or False",
-                 id="keep"),
-    pytest.param(dict(family="cox"), FamilyError, r"`family` must be one of", id="family"),
-])
+@pytest.mark.parametrize(
+    "kwargs, cls, match",
+    [
+        pytest.param(
+            dict(nfolds=2),
+            InputError,
+            r"`nfolds` must be an integer with 3 <= nfolds",
+            id="nfolds<3",
+        ),
+        pytest.param(dict(nfolds=500), InputError, r"only 120 observations", id="nfolds>n"),
+        pytest.param(
+            dict(foldid=[1, 2, 3]),
+            InputError,
+            r"`foldid` must be a vector of length "
+            r"120.*got length 3",
+            id="foldid-length",
+        ),
+        pytest.param(
+            dict(foldid=np.arange(120) % 2),
+            InputError,
+            r"at least 3 distinct folds",
+            id="foldid-two-folds",
+        ),
+        pytest.param(
+            dict(type_measure="auc"),
+            InputError,
+            r"`type_measure` must be one of .* "
+            r"'auc' needs family='binomial'",
+            id="auc-gaussian",
+        ),
+        pytest.param(
+            dict(type_measure="brier"),
+            InputError,
+            r"`type_measure` must be one of",
+            id="unknown-measure",
+        ),
+        pytest.param(
+            dict(nfold=5), InputTypeError, r"Unknown argument\(s\) \['nfold'\]", id="typo"
+        ),
+        pytest.param(dict(keep="yes"), InputTypeError, r"`keep` must be True or False", id="keep"),
+        pytest.param(dict(family="cox"), FamilyError, r"`family` must be one of", id="family"),
+    ],
+)
 def test_bad_arguments(reg, kwargs, cls, match):
     X, y = reg
     with pytest.raises(cls, match=match):

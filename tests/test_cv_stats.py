@@ -104,8 +104,11 @@ def test_folds_never_touch_the_global_rng():
 
 
 @settings(max_examples=60, deadline=None)
-@given(sizes=st.lists(st.integers(1, 40), min_size=1, max_size=5),
-       nfolds=st.integers(3, 12), seed=st.integers(0, 2**32 - 1))
+@given(
+    sizes=st.lists(st.integers(1, 40), min_size=1, max_size=5),
+    nfolds=st.integers(3, 12),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_stratified_folds_balance_every_class(sizes, nfolds, seed):
     y = np.repeat(np.arange(len(sizes)), sizes)
     n = y.size
@@ -133,10 +136,18 @@ def test_stratified_folds_accept_string_labels_and_are_reproducible():
 @pytest.mark.parametrize(
     "n, nfolds, pattern",
     [
-        (20, 2, r"`nfolds` must be an integer with 3 <= nfolds <= n \(n = 20\); got 2\. "
-                r".*at least 3 folds.*nfolds=10 is recommended"),
-        (5, 6, r"`nfolds` must be an integer with 3 <= nfolds <= n \(n = 5\); got 6\. "
-               r"There are only 5 observations"),
+        (
+            20,
+            2,
+            r"`nfolds` must be an integer with 3 <= nfolds <= n \(n = 20\); got 2\. "
+            r".*at least 3 folds.*nfolds=10 is recommended",
+        ),
+        (
+            5,
+            6,
+            r"`nfolds` must be an integer with 3 <= nfolds <= n \(n = 5\); got 6\. "
+            r"There are only 5 observations",
+        ),
         (20, 3.0, r"`nfolds` must be an integer .* got 3\.0\."),
         (20, True, r"`nfolds` must be an integer .* got True\."),
         (0, 3, r"`n` must be a positive integer"),
@@ -148,8 +159,11 @@ def test_make_folds_rejects_bad_nfolds(n, nfolds, pattern):
 
 
 def test_make_folds_rejects_bad_strata_and_seed():
-    with pytest.raises(InputError, match=r"`y_codes` must be a 1-D array of length n = 10; "
-                                         r"got shape \(9,\)"):
+    with pytest.raises(
+        InputError,
+        match=r"`y_codes` must be a 1-D array of length n = 10; "
+        r"got shape \(9,\)",
+    ):
         make_folds(10, 3, y_codes=np.zeros(9))
     with pytest.raises(InputError, match=r"`seed` must be None, a non-negative integer"):
         make_folds(10, 3, seed=-1)
@@ -169,10 +183,19 @@ def test_check_foldid_normalises_labels():
     "foldid, n, cls, pattern",
     [
         ([1, 2, 3], 4, InputError, r"`foldid` must be a vector of length n = 4 .*; got length 3\."),
-        ([1, 1, 2, 2], 4, InputError, r"`foldid` must be labels of at least 3 distinct folds; "
-                                      r"got \[1, 2\]\. .*nfolds=10 is recommended"),
-        ([1, 2, 3, 1.5], 4, InputError,
-         r"`foldid` must be integer fold labels; got array\(\[1\.5\]\)"),
+        (
+            [1, 1, 2, 2],
+            4,
+            InputError,
+            r"`foldid` must be labels of at least 3 distinct folds; "
+            r"got \[1, 2\]\. .*nfolds=10 is recommended",
+        ),
+        (
+            [1, 2, 3, 1.5],
+            4,
+            InputError,
+            r"`foldid` must be integer fold labels; got array\(\[1\.5\]\)",
+        ),
         ([1, 2, 3, np.nan], 4, InputError, r"`foldid` must be integer fold labels without NaN"),
         (["a", "b", "c"], 3, InputTypeError, r"`foldid` must be integer fold labels"),
         ([True, False, True], 3, InputTypeError, r"`foldid` must be integer fold labels"),
@@ -286,9 +309,13 @@ def test_cv_summary_matches_glmnet_transliteration(K, L, seed):
 
 
 def test_cv_summary_carries_forward_where_a_fold_path_ended():
-    e = np.array([[1.0, 2.0, 3.0, 4.0],
-                  [2.0, 1.5, np.nan, np.nan],   # this fold's path ended after index 1
-                  [3.0, 3.0, 3.5, 5.0]])
+    e = np.array(
+        [
+            [1.0, 2.0, 3.0, 4.0],
+            [2.0, 1.5, np.nan, np.nan],  # this fold's path ended after index 1
+            [3.0, 3.0, 3.5, 5.0],
+        ]
+    )
     w = np.array([10.0, 12.0, 11.0])
     filled = e.copy()
     filled[1, 2:] = 1.5
@@ -310,8 +337,11 @@ def test_cv_summary_leading_nan_drops_the_fold_as_glmnet():
 
 
 def test_cv_summary_bad_input():
-    with pytest.raises(InputError, match=r"`fold_weights` must be a vector of length 2 "
-                                         r"\(one per fold\); got shape \(3,\)"):
+    with pytest.raises(
+        InputError,
+        match=r"`fold_weights` must be a vector of length 2 "
+        r"\(one per fold\); got shape \(3,\)",
+    ):
         cv_summary(np.ones((2, 4)), [1.0, 1.0, 1.0])
     with pytest.raises(InputError, match=r"`fold_errors` must be a 2-D array"):
         cv_summary(np.ones(4), [1.0] * 4)
@@ -330,7 +360,7 @@ def test_one_se_rule_on_a_u_curve():
     cvsd = np.full(7, 0.1)
     c = choose_lambda(LAM, cvm, cvsd)
     assert (c.lambda_min, c.index_min) == (0.02, 2)
-    assert (c.lambda_1se, c.index_1se) == (0.08, 4)   # 1.08 <= 1.10 < 1.3
+    assert (c.lambda_1se, c.index_1se) == (0.08, 4)  # 1.08 <= 1.10 < 1.3
     assert c == r_getoptcv(LAM, cvm, cvsd)
 
 
@@ -386,8 +416,9 @@ def test_nan_handling_in_choose_lambda():
 
 
 @settings(max_examples=80, deadline=None)
-@given(seed=st.integers(0, 10**6), L=st.integers(1, 30), maximize=st.booleans(),
-       coarse=st.booleans())
+@given(
+    seed=st.integers(0, 10**6), L=st.integers(1, 30), maximize=st.booleans(), coarse=st.booleans()
+)
 def test_one_se_rule_properties(seed, L, maximize, coarse):
     rng = np.random.default_rng(seed)
     lam = np.concatenate([[0.0], np.sort(rng.uniform(0.001, 1.0, size=L - 1))])
@@ -420,8 +451,11 @@ def curve():
 
 
 def _vlines(ax):
-    return {line.get_gid(): line.get_xdata()[0] for line in ax.lines
-            if line.get_gid() in ("lambda_min", "lambda_1se")}
+    return {
+        line.get_gid(): line.get_xdata()[0]
+        for line in ax.lines
+        if line.get_gid() in ("lambda_min", "lambda_1se")
+    }
 
 
 def test_plot_cv_artists(curve, tmp_path, monkeypatch):
@@ -473,8 +507,8 @@ def test_plot_cv_dense_fit_chosen_and_negative_sign(curve):
         assert ax.get_xlabel() == "-log(Lambda)"
         v = _vlines(ax)
         dense_x = ax.collections[-1].get_offsets()[0][0]
-        assert v["lambda_min"] == pytest.approx(dense_x)     # the line goes through the dense fit
-        assert dense_x > -np.log(lam[1])                     # on the right when sign_lambda = -1
+        assert v["lambda_min"] == pytest.approx(dense_x)  # the line goes through the dense fit
+        assert dense_x > -np.log(lam[1])  # on the right when sign_lambda = -1
         assert v["lambda_1se"] == pytest.approx(-np.log(lam[3]))
     finally:
         plt.close(fig)

@@ -49,8 +49,10 @@ def mice(shared_data):
 STRING_FACTORS = ["gender", "private", "freepoor", "freerepat", "nchronic", "lchronic"]
 
 # A formula with a factor, a spline, numeric transforms, poly, scale and an interaction.
-RICH = ("time ~ C(stage) + bs(age, df=4) + np.log(bili) + poly(albumin, 2) + scale(chol) "
-        "+ sex + sex:protime + np.sqrt(`alk.phos`)")
+RICH = (
+    "time ~ C(stage) + bs(age, df=4) + np.log(bili) + poly(albumin, 2) + scale(chol) "
+    "+ sex + sex:protime + np.sqrt(`alk.phos`)"
+)
 
 
 def _plain(value):
@@ -122,8 +124,7 @@ def test_factor_levels_kept_with_other_terms_and_interaction(dv):
     d = build_design("visits ~ age + C(private) + gender + age:gender + income", dv)
     names = d.column_names
     assert [n for n in names if n.startswith("gender[")] == ["gender[female]", "gender[male]"]
-    assert [n for n in names if n.startswith("C(private)")] == ["C(private)[no]",
-                                                                "C(private)[yes]"]
+    assert [n for n in names if n.startswith("C(private)")] == ["C(private)[no]", "C(private)[yes]"]
     for lvl in ["female", "male"]:
         j = names.index(f"age:gender[{lvl}]")
         expected = dv["age"].to_numpy() * (dv["gender"] == lvl).to_numpy()
@@ -171,13 +172,37 @@ def test_spline_and_interaction_groups(pbc):
 
 
 # --------------------------------------------------------------------------- NA handling
-@pytest.mark.parametrize("formula, used", [
-    ("time + status ~ . - id", ["time", "status", "trt", "age", "sex", "ascites", "hepato",
-                                "spiders", "edema", "bili", "chol", "albumin", "copper",
-                                "alk.phos", "ast", "trig", "platelet", "protime", "stage"]),
-    ("time ~ bili + sex + np.log(trig)", ["time", "bili", "sex", "trig"]),
-    ("trt ~ age + bili", ["trt", "age", "bili"]),  # NA only in the response
-])
+@pytest.mark.parametrize(
+    "formula, used",
+    [
+        (
+            "time + status ~ . - id",
+            [
+                "time",
+                "status",
+                "trt",
+                "age",
+                "sex",
+                "ascites",
+                "hepato",
+                "spiders",
+                "edema",
+                "bili",
+                "chol",
+                "albumin",
+                "copper",
+                "alk.phos",
+                "ast",
+                "trig",
+                "platelet",
+                "protime",
+                "stage",
+            ],
+        ),
+        ("time ~ bili + sex + np.log(trig)", ["time", "bili", "sex", "trig"]),
+        ("trt ~ age + bili", ["trt", "age", "bili"]),  # NA only in the response
+    ],
+)
 def test_na_omit_matches_pandas_dropna(pbc, formula, used):
     d = build_design(formula, pbc)
     complete = pbc.dropna(subset=used)
@@ -263,11 +288,14 @@ def test_transform_missing_column_and_na(pbc):
 
 
 # --------------------------------------------------------------------------- save / load
-@pytest.mark.parametrize("formula", [
-    RICH,
-    "visits ~ C(gender) + bs(age, df=4) + income:gender + np.log(income + 1) + flag",
-    "visits ~ cr(age, df=4) + center(income) + standardize(illness) + C(health)",
-])
+@pytest.mark.parametrize(
+    "formula",
+    [
+        RICH,
+        "visits ~ C(gender) + bs(age, df=4) + income:gender + np.log(income + 1) + flag",
+        "visits ~ cr(age, df=4) + center(income) + standardize(illness) + C(health)",
+    ],
+)
 def test_to_dict_json_round_trip(dv, pbc, formula):
     data = pbc if formula == RICH else dv.assign(flag=dv["age"] > 0.3)
     d = build_design(formula, data)
@@ -293,7 +321,8 @@ def test_loaded_spec_works_in_a_fresh_process(pbc, tmp_path, shared_data):
         f"pbc = pd.read_csv({str(shared_data / 'pbc.csv')!r})\n"
         "rows = pbc.dropna(subset=list(spec.variables) + ['time'])\n"
         f"X = spec.transform(rows)\n"
-        f"assert np.array_equal(X, np.load({str(tmp_path / 'X.npy')!r})), 'mismatch'\n")
+        f"assert np.array_equal(X, np.load({str(tmp_path / 'X.npy')!r})), 'mismatch'\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
 
@@ -325,27 +354,51 @@ def test_missing_column_suggests_close_matches(boston):
         build_design("medv ~ np.log(lstatt)", boston)
 
 
-@pytest.mark.parametrize("formula, data, cls, pattern", [
-    (3, None, InputTypeError, r"`formula` must be a string.*got 3"),
-    ("medv crim", None, FormulaError, r"with '~'.*got 'medv crim'"),
-    ("medv ~ crim +* rm", None, FormulaError, r"valid formula.*formulaic says.*\+\*"),
-    ("medv ~ (crim + rm", None, FormulaError, r"valid formula.*matching"),
-    ("medv ~ crim | rm", None, FormulaError, r"no '\|' parts"),
-    ("medv ~ 1", None, FormulaError, r"at least one predictor"),
-    ("medv ~ crim", "array", InputTypeError, r"`data` must be a pandas DataFrame"),
-    ("medv ~ crim", "empty", InputError, r"non-empty DataFrame; got shape \(0, 14\)"),
-    ("medv ~ crim + z", "allna", FormulaError, r"all-NA.*\['z'\]"),
-    ("medv ~ crim + u + v", "disjoint", FormulaError, r"0 of 506 rows complete"),
-    pytest.param("medv ~ np.log(zn)", None, FormulaError,
-                 r"non-finite values in column\(s\) \['np.log",
-                 marks=pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")),
-], ids=["type", "no-tilde", "syntax", "paren", "bar", "no-predictor", "ndarray", "empty",
-        "all-na", "no-rows", "inf"])
+@pytest.mark.parametrize(
+    "formula, data, cls, pattern",
+    [
+        (3, None, InputTypeError, r"`formula` must be a string.*got 3"),
+        ("medv crim", None, FormulaError, r"with '~'.*got 'medv crim'"),
+        ("medv ~ crim +* rm", None, FormulaError, r"valid formula.*formulaic says.*\+\*"),
+        ("medv ~ (crim + rm", None, FormulaError, r"valid formula.*matching"),
+        ("medv ~ crim | rm", None, FormulaError, r"no '\|' parts"),
+        ("medv ~ 1", None, FormulaError, r"at least one predictor"),
+        ("medv ~ crim", "array", InputTypeError, r"`data` must be a pandas DataFrame"),
+        ("medv ~ crim", "empty", InputError, r"non-empty DataFrame; got shape \(0, 14\)"),
+        ("medv ~ crim + z", "allna", FormulaError, r"all-NA.*\['z'\]"),
+        ("medv ~ crim + u + v", "disjoint", FormulaError, r"0 of 506 rows complete"),
+        pytest.param(
+            "medv ~ np.log(zn)",
+            None,
+            FormulaError,
+            r"non-finite values in column\(s\) \['np.log",
+            marks=pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning"),
+        ),
+    ],
+    ids=[
+        "type",
+        "no-tilde",
+        "syntax",
+        "paren",
+        "bar",
+        "no-predictor",
+        "ndarray",
+        "empty",
+        "all-na",
+        "no-rows",
+        "inf",
+    ],
+)
 def test_build_errors(boston, formula, data, cls, pattern):
-    frames = {None: boston, "array": boston.to_numpy(), "empty": boston.head(0),
-              "allna": boston.assign(z=np.nan),
-              "disjoint": boston.assign(u=np.where(np.arange(506) % 2, np.nan, 1.0),
-                                        v=np.where(np.arange(506) % 2, 1.0, np.nan))}
+    frames = {
+        None: boston,
+        "array": boston.to_numpy(),
+        "empty": boston.head(0),
+        "allna": boston.assign(z=np.nan),
+        "disjoint": boston.assign(
+            u=np.where(np.arange(506) % 2, np.nan, 1.0), v=np.where(np.arange(506) % 2, 1.0, np.nan)
+        ),
+    }
     with pytest.raises(cls, match=pattern) as info:
         build_design(formula, frames[data])
     assert isinstance(info.value, LassoNetError)
@@ -361,8 +414,10 @@ def test_bad_na_action_and_exclude(boston):
 def test_repr_and_types(boston):
     d = build_design("medv ~ crim + rm", boston)
     assert isinstance(d, Design)
-    assert repr(d) == "<Design 'medv ~ crim + rm': 506 rows x 2 columns in 2 terms, " \
-                      "0 rows dropped (NA)>"
+    assert (
+        repr(d) == "<Design 'medv ~ crim + rm': 506 rows x 2 columns in 2 terms, "
+        "0 rows dropped (NA)>"
+    )
     assert repr(d.spec) == "DesignSpec('medv ~ crim + rm': 2 columns in 2 terms)"
 
 

@@ -29,7 +29,9 @@ def _std(X: np.ndarray) -> np.ndarray:
     return (X - X.mean(0)) / X.std(0)
 
 
-def _objective(family: str, y: np.ndarray, eta: np.ndarray, beta_std: np.ndarray, lam: float) -> float:
+def _objective(
+    family: str, y: np.ndarray, eta: np.ndarray, beta_std: np.ndarray, lam: float
+) -> float:
     """Penalised objective with glmnet's scaling, written independently of the package."""
     if family == "gaussian":
         loss = np.mean((y - eta) ** 2) / 2
@@ -43,8 +45,19 @@ def _objective(family: str, y: np.ndarray, eta: np.ndarray, beta_std: np.ndarray
 
 
 def _ours(X, y, family, lams):
-    res = fit_path(X, y, family, hidden=(4,), M=0.0, lambda_=lams, dtype="float64", tol=1e-10,
-                   max_epochs=20000, max_epochs_dense=3000, seed=0)
+    res = fit_path(
+        X,
+        y,
+        family,
+        hidden=(4,),
+        M=0.0,
+        lambda_=lams,
+        dtype="float64",
+        tol=1e-10,
+        max_epochs=20000,
+        max_epochs_dense=3000,
+        seed=0,
+    )
     out = []
     for i, lam in enumerate(lams, start=1):
         eta = res.predict(X, i)[:, 0]
@@ -86,8 +99,9 @@ def test_lasso_binomial_matches_sklearn(shared_data):
     lams = [0.005, 0.02, 0.05]
     _, ours = _ours(X, y, "binomial", lams)
     for lam, o in zip(lams, ours):
-        sk = LogisticRegression(C=1.0 / (n * lam), l1_ratio=1.0, solver="saga", tol=1e-10,
-                                max_iter=100000).fit(Xs, y)
+        sk = LogisticRegression(
+            C=1.0 / (n * lam), l1_ratio=1.0, solver="saga", tol=1e-10, max_iter=100000
+        ).fit(Xs, y)
         ref = _objective("binomial", y, sk.intercept_[0] + Xs @ sk.coef_[0], sk.coef_[0], lam)
         assert abs(o - ref) <= 1e-3 * abs(ref), (lam, o, ref)
 
@@ -105,7 +119,8 @@ def test_lasso_poisson_matches_statsmodels(shared_data):
     for lam, o in zip(lams, ours):
         alpha = np.r_[0.0, np.full(X.shape[1], lam)]
         fit = sm.GLM(y, A, family=sm.families.Poisson()).fit_regularized(
-            alpha=alpha, L1_wt=1.0, cnvrg_tol=1e-12, maxiter=2000)
+            alpha=alpha, L1_wt=1.0, cnvrg_tol=1e-12, maxiter=2000
+        )
         ref = _objective("poisson", y, A @ fit.params, fit.params[1:], lam)
         # statsmodels' coordinate descent is the less precise one: ours must be at least as good
         assert o <= ref * (1 + 1e-6) and abs(o - ref) <= 1e-3 * abs(ref), (lam, o, ref)
@@ -152,8 +167,15 @@ def test_path_goes_from_all_features_to_none_and_importance_order():
     rng = np.random.default_rng(0)
     n, d = 1000, 50
     X = rng.normal(size=(n, d))
-    y = (2 * np.sin(2 * X[:, 0]) + X[:, 1] + 2 * np.tanh(2 * X[:, 2]) + X[:, 3] ** 3 / 2
-         + np.abs(X[:, 4]) + X[:, 4] + 0.5 * rng.normal(size=n))
+    y = (
+        2 * np.sin(2 * X[:, 0])
+        + X[:, 1]
+        + 2 * np.tanh(2 * X[:, 2])
+        + X[:, 3] ** 3 / 2
+        + np.abs(X[:, 4])
+        + X[:, 4]
+        + 0.5 * rng.normal(size=n)
+    )
     res = fit_path(X, y, hidden=(32,), seed=0)
     ns = res.n_selected[0]
     assert ns[0] == d and ns[-1] == 0
@@ -206,18 +228,22 @@ def test_group_leaves_together_and_unpenalised_stays():
     rng = np.random.default_rng(3)
     X = rng.normal(size=(150, 6))
     y = X[:, 0] + 0.5 * X[:, 1] + 0.1 * X[:, 2] + 0.3 * rng.normal(size=150)
-    res = fit_path(X, y, hidden=(8,), groups=[[1, 2, 3]], penalty_factor=[0, 1, 1, 1, 1, 1], seed=0,
-                   nlambda=30)
+    res = fit_path(
+        X, y, hidden=(8,), groups=[[1, 2, 3]], penalty_factor=[0, 1, 1, 1, 1, 1], seed=0, nlambda=30
+    )
     sel = res.selected[0]
     assert sel[:, 0].all()  # penalty factor 0: never leaves
     assert (sel[:, 1] == sel[:, 2]).all() and (sel[:, 2] == sel[:, 3]).all()
     assert not sel[-1, 1:].any()
 
 
-@pytest.mark.parametrize("family,y", [
-    ("multinomial", np.array(["a", "b", "c"] * 30)),
-    ("mgaussian", np.random.default_rng(0).normal(size=(90, 3))),
-])
+@pytest.mark.parametrize(
+    "family,y",
+    [
+        ("multinomial", np.array(["a", "b", "c"] * 30)),
+        ("mgaussian", np.random.default_rng(0).normal(size=(90, 3))),
+    ],
+)
 def test_multi_output_features_are_grouped(family, y):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(90, 5))
@@ -240,23 +266,30 @@ X0 = np.random.default_rng(0).normal(size=(20, 3))
 Y0 = X0[:, 0]
 
 
-@pytest.mark.parametrize("kwargs,err,match", [
-    (dict(X=np.where(np.eye(20, 3) > 0, np.nan, X0)), InputError, r"`X` must be finite; got 3 NaN"),
-    (dict(y=np.r_[Y0[:-1], np.inf]), ResponseError, r"`y` must be finite"),
-    (dict(y=Y0[:5]), InputError, r"`y` must be of length n = 20"),
-    (dict(X=X0[:, :, None]), InputError, r"`X` must be a 2-D matrix"),
-    (dict(family="binomial"), ResponseError, r"exactly 2 distinct classes"),
-    (dict(family="poisson", y=-np.abs(Y0)), ResponseError, r"non-negative counts"),
-    (dict(family="gaussian", y=np.array(["a", "b"] * 10)), ResponseError, r"must be numeric"),
-    (dict(family="gausian"), FamilyError, r"`family` must be one of .*'gausian'"),
-    (dict(M=-1.0), InputError, r"`M` must be a number >= 0 .*got -1.0"),
-    (dict(lambda_=[0.5, 0.1]), InputError, r"`lambda_` must be strictly increasing"),
-    (dict(lambda_=[0.1, np.nan]), InputError, r"`lambda_` must be finite"),
-    (dict(device="tpu"), DeviceError, r"`device`"),
-    (dict(hidden=(0,)), InputError, r"`hidden` must be"),
-    (dict(weights=-np.ones(20)), InputError, r"`weights` must be non-negative"),
-    (dict(nlambda=0), InputError, r"`nlambda` must be an integer >= 1; got 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs,err,match",
+    [
+        (
+            dict(X=np.where(np.eye(20, 3) > 0, np.nan, X0)),
+            InputError,
+            r"`X` must be finite; got 3 NaN",
+        ),
+        (dict(y=np.r_[Y0[:-1], np.inf]), ResponseError, r"`y` must be finite"),
+        (dict(y=Y0[:5]), InputError, r"`y` must be of length n = 20"),
+        (dict(X=X0[:, :, None]), InputError, r"`X` must be a 2-D matrix"),
+        (dict(family="binomial"), ResponseError, r"exactly 2 distinct classes"),
+        (dict(family="poisson", y=-np.abs(Y0)), ResponseError, r"non-negative counts"),
+        (dict(family="gaussian", y=np.array(["a", "b"] * 10)), ResponseError, r"must be numeric"),
+        (dict(family="gausian"), FamilyError, r"`family` must be one of .*'gausian'"),
+        (dict(M=-1.0), InputError, r"`M` must be a number >= 0 .*got -1.0"),
+        (dict(lambda_=[0.5, 0.1]), InputError, r"`lambda_` must be strictly increasing"),
+        (dict(lambda_=[0.1, np.nan]), InputError, r"`lambda_` must be finite"),
+        (dict(device="tpu"), DeviceError, r"`device`"),
+        (dict(hidden=(0,)), InputError, r"`hidden` must be"),
+        (dict(weights=-np.ones(20)), InputError, r"`weights` must be non-negative"),
+        (dict(nlambda=0), InputError, r"`nlambda` must be an integer >= 1; got 0"),
+    ],
+)
 def test_bad_input_raises_named_errors(kwargs, err, match):
     args = dict(X=X0, y=Y0)
     args.update(kwargs)

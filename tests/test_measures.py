@@ -82,8 +82,12 @@ def test_family_objects_are_accepted():
 @pytest.mark.parametrize(
     "measure, family, pattern",
     [
-        ("auc", "gaussian", r"`type_measure` must be one of 'deviance', 'mse', 'mae' for family "
-                            r"'gaussian'; got 'auc'\. 'auc' needs family='binomial'"),
+        (
+            "auc",
+            "gaussian",
+            r"`type_measure` must be one of 'deviance', 'mse', 'mae' for family "
+            r"'gaussian'; got 'auc'\. 'auc' needs family='binomial'",
+        ),
         ("auc", "multinomial", r"got 'auc'\. 'auc' needs family='binomial'"),
         ("class", "poisson", r"got 'class'\. 'class' needs family='binomial' or 'multinomial'"),
         ("rmse", "gaussian", r"must be one of .* got 'rmse'\.$"),
@@ -278,16 +282,25 @@ def test_nan_predictions_propagate():
 # bad input
 # --------------------------------------------------------------------------------------------
 def test_bad_inputs_name_the_argument():
-    with pytest.raises(ResponseError, match=r"`y` must be class codes 0\.\.1 "
-                                            r"for family 'binomial'"):
+    with pytest.raises(
+        ResponseError,
+        match=r"`y` must be class codes 0\.\.1 "
+        r"for family 'binomial'",
+    ):
         compute("deviance", "binomial", [0, 2], [0.5, 0.5])
     with pytest.raises(ResponseError, match=r"`y` must be class codes 0\.\.2"):
         compute("deviance", "multinomial", [0, 1.5], np.full((2, 3), 1 / 3))
-    with pytest.raises(InputError, match=r"`pred` must be probabilities in \[0, 1\]"
-                                         r".*type='response'"):
+    with pytest.raises(
+        InputError,
+        match=r"`pred` must be probabilities in \[0, 1\]"
+        r".*type='response'",
+    ):
         compute("deviance", "binomial", [0, 1], [-1.0, 2.0])
-    with pytest.raises(InputError, match=r"`pred` must be an array of shape \(n,\) or "
-                                         r"\(n_fits, n\) with n = 3 .*got shape \(2,\)"):
+    with pytest.raises(
+        InputError,
+        match=r"`pred` must be an array of shape \(n,\) or "
+        r"\(n_fits, n\) with n = 3 .*got shape \(2,\)",
+    ):
         compute("mse", "gaussian", [1.0, 2.0, 3.0], [1.0, 2.0])
     with pytest.raises(InputError, match=r"`pred` must be 2 columns like `y`; got shape \(4, 3\)"):
         compute("mse", "mgaussian", np.zeros((4, 2)), np.zeros((4, 3)))
@@ -297,8 +310,11 @@ def test_bad_inputs_name_the_argument():
         compute("deviance", "poisson", [1.0, 2.0], [-1.0, 1.0])
     with pytest.raises(InputError, match=r"`weights` must be finite and >= 0"):
         compute("mse", "gaussian", [1.0, 2.0], [1.0, 2.0], [1.0, -1.0])
-    with pytest.raises(InputError, match=r"`weights` must be a vector of length 2; "
-                                         r"got shape \(3,\)"):
+    with pytest.raises(
+        InputError,
+        match=r"`weights` must be a vector of length 2; "
+        r"got shape \(3,\)",
+    ):
         compute("mse", "gaussian", [1.0, 2.0], [1.0, 2.0], [1.0, 1.0, 1.0])
     with pytest.raises(ResponseError, match=r"`y` must be finite"):
         compute("mse", "gaussian", [1.0, np.nan], [1.0, 2.0])
@@ -350,8 +366,11 @@ def test_confusion_table_against_sklearn(rng):
 def test_confusion_table_bad_codes():
     with pytest.raises(InputError, match=r"`pred_codes` must be a 1-D array of class codes 0\.\.1"):
         confusion_table([0, 1], [0, 2], ["a", "b"])
-    with pytest.raises(InputError, match=r"`pred_codes` must be the same length "
-                                         r"as `y_codes` \(2\)"):
+    with pytest.raises(
+        InputError,
+        match=r"`pred_codes` must be the same length "
+        r"as `y_codes` \(2\)",
+    ):
         confusion_table([0, 1], [0, 1, 1], ["a", "b"])
 
 

@@ -141,8 +141,12 @@ def generic_minimum(v, u, lam, M, lam_bar, rng, n_starts=2):
 
     def f(x):
         b, W = x[:O], x[O:]
-        return (0.5 * np.sum((v - b) ** 2) + 0.5 * np.sum((u - W) ** 2)
-                + lam * np.sqrt(np.dot(b, b)) + lam_bar * np.sum(np.abs(W)))
+        return (
+            0.5 * np.sum((v - b) ** 2)
+            + 0.5 * np.sum((u - W) ** 2)
+            + lam * np.sqrt(np.dot(b, b))
+            + lam_bar * np.sum(np.abs(W))
+        )
 
     def grad(x):
         b, W = x[:O], x[O:]
@@ -170,9 +174,14 @@ def generic_minimum(v, u, lam, M, lam_bar, rng, n_starts=2):
     starts += [rng.normal(size=O + K) * scale for _ in range(n_starts)]
     best = f(np.zeros(O + K))  # (0, 0) is always feasible
     for x0 in starts:
-        res = minimize(f, x0, jac=grad, method="SLSQP",
-                       constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}],
-                       options={"maxiter": 100, "ftol": 1e-13})
+        res = minimize(
+            f,
+            x0,
+            jac=grad,
+            method="SLSQP",
+            constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}],
+            options={"maxiter": 100, "ftol": 1e-13},
+        )
         x = res.x
         if not np.all(np.isfinite(x)):
             continue
@@ -226,7 +235,10 @@ def check_all_columns(theta, W, th_new, W_new, lam, M, lam_bar, groups=None, gen
         for g, cols in enumerate(members):
             key = m + (g,)
             assert_optimal(
-                th[m][:, cols], Wn[m][:, cols], tn[m][:, cols], wn[m][:, cols],
+                th[m][:, cols],
+                Wn[m][:, cols],
+                tn[m][:, cols],
+                wn[m][:, cols],
                 np.broadcast_to(lam, lead + (len(members),))[key],
                 np.broadcast_to(M, lead + (len(members),))[key],
                 np.broadcast_to(lam_bar, lead + (len(members),))[key],
@@ -267,8 +279,9 @@ def _nonzero_columns(theta):
 
 
 @st.composite
-def prox_problem(draw, max_out=1, max_k=6, max_d=4, lead_shapes=((),), per_feature=True,
-                 zero_u_cols=True):
+def prox_problem(
+    draw, max_out=1, max_k=6, max_d=4, lead_shapes=((),), per_feature=True, zero_u_cols=True
+):
     """theta (lead, O, d), W (lead, K, d), and lambda / M / lambda_bar (scalars or (d,))."""
     lead = draw(st.sampled_from(lead_shapes))
     O = draw(st.integers(1, max_out))
@@ -371,8 +384,9 @@ def test_tiny_vs_generic_solver(problem, seed):
     """Tiny sizes: our value is never worse than a generic multi-start SLSQP over (b, W)."""
     theta, W, lam, M, lb = problem
     t_new, W_new = hier_prox(_t(theta), _t(W), lambda_=lam, M=M, lambda_bar=lb)
-    check_all_columns(_t(theta), _t(W), t_new, W_new, lam, M, lb,
-                      generic_rng=np.random.default_rng(seed))
+    check_all_columns(
+        _t(theta), _t(W), t_new, W_new, lam, M, lb, generic_rng=np.random.default_rng(seed)
+    )
 
 
 @pytest.mark.parametrize("lb", [0.0, 0.7], ids=["lb0", "lb0.7"])
@@ -428,8 +442,9 @@ def test_zero_v_group_global_optimality():
 )
 def test_tiny_v_gives_finite_output(v, dtype):
     """v tiny but non-zero, u = 100, lambda = 0, M = 1: the optimum is b = W = 50 (+v/2)."""
-    t, w = hier_prox(torch.tensor([[v]], dtype=dtype), torch.tensor([[100.0]], dtype=dtype),
-                     lambda_=0.0, M=1.0)
+    t, w = hier_prox(
+        torch.tensor([[v]], dtype=dtype), torch.tensor([[100.0]], dtype=dtype), lambda_=0.0, M=1.0
+    )
     torch.testing.assert_close(t, torch.tensor([[50.0]], dtype=dtype))
     torch.testing.assert_close(w, torch.tensor([[50.0]], dtype=dtype))
 
@@ -478,8 +493,7 @@ def test_float32_agrees_with_float64(lb):
     lam = rng.uniform(0, 2, size=(3, 1))
     M = rng.uniform(0, 3, size=40)
     out64 = hier_prox(_t(theta), _t(W), lambda_=_t(lam), M=_t(M), lambda_bar=lb)
-    out32 = hier_prox(_t(theta, F32), _t(W, F32), lambda_=_t(lam, F32), M=_t(M, F32),
-                      lambda_bar=lb)
+    out32 = hier_prox(_t(theta, F32), _t(W, F32), lambda_=_t(lam, F32), M=_t(M, F32), lambda_bar=lb)
     for x64, x32 in zip(out64, out32, strict=True):
         np.testing.assert_allclose(x32.numpy(), x64.numpy(), rtol=1e-4, atol=1e-5)
 
@@ -508,7 +522,9 @@ wide = st.one_of(
 @given(
     st.sampled_from([F32, F64]),
     st.sampled_from([(), (3,), (2, 2)]),
-    st.integers(1, 3), st.integers(1, 8), st.integers(1, 5),
+    st.integers(1, 3),
+    st.integers(1, 8),
+    st.integers(1, 5),
     st.data(),
 )
 def test_constraint_holds_to_the_last_bit(dtype, lead, O, K, d, data):
@@ -757,8 +773,7 @@ def test_one_dimensional_theta(lb):
     check_all_columns(theta, W, t, w, 0.3, 0.7, lb)
     tg, wg = group_hier_prox(theta, W, [[0, 1], [4, 2]], lambda_=0.3, M=0.7, lambda_bar=lb)
     assert tg.shape == (6,)
-    tg2, wg2 = group_hier_prox(theta[None], W, [[0, 1], [4, 2]], lambda_=0.3, M=0.7,
-                               lambda_bar=lb)
+    tg2, wg2 = group_hier_prox(theta[None], W, [[0, 1], [4, 2]], lambda_=0.3, M=0.7, lambda_bar=lb)
     assert torch.equal(tg, tg2[0]) and torch.equal(wg, wg2)
 
 
@@ -771,8 +786,9 @@ def test_one_dimensional_theta(lb):
 def group_problem(draw, max_out=2, max_k=3, max_d=6, lead_shapes=((), (2,))):
     """A partition of the columns: some groups listed explicitly, the rest left implicit."""
     theta, W, lam, M, lb = draw(
-        prox_problem(max_out=max_out, max_k=max_k, max_d=max_d, lead_shapes=lead_shapes,
-                     per_feature=False)
+        prox_problem(
+            max_out=max_out, max_k=max_k, max_d=max_d, lead_shapes=lead_shapes, per_feature=False
+        )
     )
     d = theta.shape[-1]
     labels = draw(st.lists(st.integers(0, 3), min_size=d, max_size=d))
@@ -807,13 +823,15 @@ def test_group_global_optimality(problem):
 def test_group_tiny_vs_generic_solver(problem, seed):
     theta, W, lam, M, lb, listed, members = problem
     t, w = group_hier_prox(_t(theta), _t(W), listed, lambda_=_p(lam), M=M, lambda_bar=lb)
-    check_all_columns(_t(theta), _t(W), t, w, lam, M, lb, groups=members,
-                      generic_rng=np.random.default_rng(seed))
+    check_all_columns(
+        _t(theta), _t(W), t, w, lam, M, lb, groups=members, generic_rng=np.random.default_rng(seed)
+    )
 
 
 @settings(max_examples=100, **HYP)
-@given(prox_problem(max_out=3, max_k=4, max_d=5, lead_shapes=((), (2,)), per_feature=False),
-       st.data())
+@given(
+    prox_problem(max_out=3, max_k=4, max_d=5, lead_shapes=((), (2,)), per_feature=False), st.data()
+)
 def test_group_singletons_equal_hier_prox(problem, data):
     """Singleton groups in any order (forcing the general code path) equal hier_prox."""
     theta, W, lam, M, lb = problem
@@ -822,8 +840,9 @@ def test_group_singletons_equal_hier_prox(problem, data):
     lam_f = np.array(data.draw(st.lists(lam_st, min_size=d, max_size=d), label="lam"))
     a = hier_prox(_t(theta), _t(W), lambda_=_t(lam_f), M=M, lambda_bar=lb)
     groups = [[j] for j in order]
-    b = group_hier_prox(_t(theta), _t(W), groups, lambda_=_t(lam_f[list(order)]), M=M,
-                        lambda_bar=lb)
+    b = group_hier_prox(
+        _t(theta), _t(W), groups, lambda_=_t(lam_f[list(order)]), M=M, lambda_bar=lb
+    )
     for x, y in zip(a, b, strict=True):
         torch.testing.assert_close(x, y, rtol=1e-13, atol=1e-14)
 
@@ -835,8 +854,14 @@ def test_group_lists_and_labels_agree():
     labels = [7, 3, 7, 3, 1, 7]  # arbitrary label values, first-appearance order = lists
     results = [
         group_hier_prox(theta, W, g, lambda_=_t([0.5, 0.2, 0.1]), M=0.8, lambda_bar=0.05)
-        for g in (lists, labels, torch.tensor(labels), np.array(labels),
-                  GroupIndex(lists, 6), [np.array(g) for g in lists])
+        for g in (
+            lists,
+            labels,
+            torch.tensor(labels),
+            np.array(labels),
+            GroupIndex(lists, 6),
+            [np.array(g) for g in lists],
+        )
     ]
     for r in results[1:]:
         for x, y in zip(results[0], r, strict=True):
@@ -869,8 +894,9 @@ def test_group_permutation_equivariance(problem, data):
         lam_p = np.array([lam_of[tuple(sorted(int(perm[c]) for c in g))] for g in members_p])
     else:
         lam_p = lam
-    tp, wp = group_hier_prox(_t(theta[..., perm]), _t(W[..., perm]), listed_p,
-                             lambda_=_p(lam_p), M=M, lambda_bar=lb)
+    tp, wp = group_hier_prox(
+        _t(theta[..., perm]), _t(W[..., perm]), listed_p, lambda_=_p(lam_p), M=M, lambda_bar=lb
+    )
     torch.testing.assert_close(tp, t[..., perm], rtol=1e-13, atol=1e-14)
     torch.testing.assert_close(wp, w[..., perm], rtol=1e-13, atol=1e-14)
 
@@ -882,8 +908,9 @@ def test_group_batched_equals_loop():
     lam = _t(rng.uniform(0, 1, size=(2, 3, 1)))
     t, w = group_hier_prox(theta, W, groups, lambda_=lam, M=_t([0.5, 2.0]), lambda_bar=0.1)
     for m in np.ndindex(2, 3):
-        ti, wi = group_hier_prox(theta[m], W[m], groups, lambda_=float(lam[m]),
-                                 M=_t([0.5, 2.0]), lambda_bar=0.1)
+        ti, wi = group_hier_prox(
+            theta[m], W[m], groups, lambda_=float(lam[m]), M=_t([0.5, 2.0]), lambda_bar=0.1
+        )
         torch.testing.assert_close(t[m], ti, rtol=1e-14, atol=1e-15)
         torch.testing.assert_close(w[m], wi, rtol=1e-14, atol=1e-15)
 
@@ -899,8 +926,7 @@ def test_group_batched_equals_loop():
         ([0, 1, 0], "length"),
         ([0, 1, 0, 1, 2], "length"),
     ],
-    ids=["overlap", "duplicate", "too-large", "negative", "empty", "labels-short",
-         "labels-long"],
+    ids=["overlap", "duplicate", "too-large", "negative", "empty", "labels-short", "labels-long"],
 )
 def test_invalid_groups_raise(groups, match):
     theta, W = torch.ones(1, 4), torch.ones(2, 4)
@@ -912,8 +938,9 @@ def test_invalid_groups_raise(groups, match):
 
 def test_group_index_for_wrong_d_raises():
     with pytest.raises(ValueError, match="groups"):
-        group_hier_prox(torch.ones(1, 4), torch.ones(2, 4), GroupIndex([[0, 1]], 5),
-                        lambda_=0.1, M=1.0)
+        group_hier_prox(
+            torch.ones(1, 4), torch.ones(2, 4), GroupIndex([[0, 1]], 5), lambda_=0.1, M=1.0
+        )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -933,8 +960,19 @@ BAD_PARAMS = [
     ("lambda_bar", -0.5),
     ("lambda_bar", float("nan")),
 ]
-BAD_IDS = ["lam-neg", "lam-nan", "lam-inf", "lam-vec-neg", "lam-vec-nan", "M-neg", "M-nan",
-           "M-inf", "M-vec-neg", "lb-neg", "lb-nan"]
+BAD_IDS = [
+    "lam-neg",
+    "lam-nan",
+    "lam-inf",
+    "lam-vec-neg",
+    "lam-vec-nan",
+    "M-neg",
+    "M-nan",
+    "M-inf",
+    "M-vec-neg",
+    "lb-neg",
+    "lb-nan",
+]
 
 
 @pytest.mark.parametrize("name, value", BAD_PARAMS, ids=BAD_IDS)
@@ -949,9 +987,7 @@ def test_bad_parameters_raise_naming_the_argument(name, value, fn):
             group_hier_prox(theta, W, [[0, 1]], **kw)
 
 
-@pytest.mark.parametrize(
-    "W_shape", [(4, 2), (4, 5), (3,)], ids=["fewer-cols", "more-cols", "1-D"]
-)
+@pytest.mark.parametrize("W_shape", [(4, 2), (4, 5), (3,)], ids=["fewer-cols", "more-cols", "1-D"])
 def test_W_with_wrong_d_raises(W_shape):
     with pytest.raises(ValueError, match=re.escape("`W`")):
         hier_prox(torch.ones(1, 3), torch.ones(W_shape), lambda_=0.1, M=1.0)

@@ -18,8 +18,9 @@ VIGNETTES = Path(__file__).resolve().parents[1] / "vignettes"
 
 
 def _load_renderer():
-    spec = importlib.util.spec_from_file_location("lassonetpy_vignette_render",
-                                                  VIGNETTES / "render.py")
+    spec = importlib.util.spec_from_file_location(
+        "lassonetpy_vignette_render", VIGNETTES / "render.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -60,12 +61,15 @@ def test_a_failing_cell_names_the_vignette_and_line(tmp_path):
 
 
 def test_cells_and_markdown():
-    cells = render.parse_cells('"""doc"""\nimport os\n# %% [markdown]\n# # T\n# - a\n#   b\n'
-                               "# - c\n\n# %%\nos.sep\n")
+    cells = render.parse_cells(
+        '"""doc"""\nimport os\n# %% [markdown]\n# # T\n# - a\n#   b\n# - c\n\n# %%\nos.sep\n'
+    )
     assert [c.kind for c in cells] == ["code", "markdown", "code"]
     assert cells[0].source == "import os" and cells[2].line == 10
-    html = render.markdown_to_html(cells[1].source + "\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n\n"
-                                   "```\nx < 1\n```\n\n> **note** [link](http://x.org)")
+    html = render.markdown_to_html(
+        cells[1].source + "\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n\n"
+        "```\nx < 1\n```\n\n> **note** [link](http://x.org)"
+    )
     assert '<h1 id="t">T</h1>' in html
     assert "<ul><li>a b</li><li>c</li></ul>" in html
     assert '<td style="text-align:right">2</td>' in html

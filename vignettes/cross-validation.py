@@ -74,10 +74,12 @@ ax.set_title("Spam: 10-fold CV" if not QUICK else "Spam: 5-fold CV (quick settin
 # too); `coef` defaults to `lambda_1se` and `predict` to `lambda_min`.
 
 # %%
-print(f"lambda_min = {cv.lambda_min:.4g} (index {cv.index_min}, "
-      f"{int(cv.nzero[cv.index_min])} terms)")
-print(f"lambda_1se = {cv.lambda_1se:.4g} (index {cv.index_1se}, "
-      f"{int(cv.nzero[cv.index_1se])} terms)")
+print(
+    f"lambda_min = {cv.lambda_min:.4g} (index {cv.index_min}, {int(cv.nzero[cv.index_min])} terms)"
+)
+print(
+    f"lambda_1se = {cv.lambda_1se:.4g} (index {cv.index_1se}, {int(cv.nzero[cv.index_1se])} terms)"
+)
 dropped = sorted(set(cv.path.term_names) - set(cv.nonzero("lambda_1se")))
 print("left out at lambda_1se:", ", ".join(dropped) if dropped else "(none)")
 
@@ -116,14 +118,29 @@ print(f"percent correct: {100 * tab.attrs['percent_correct']:.1f}%")
 # that no fit has seen.
 
 # %%
-cv_class = cv_lassonet("type ~ .", train, family="binomial", type_measure="class",
-                       foldid=cv.foldid, seed=0, verbose=False,
-                       **{k: v for k, v in SPAM.items() if k != "nfolds"})
+cv_class = cv_lassonet(
+    "type ~ .",
+    train,
+    family="binomial",
+    type_measure="class",
+    foldid=cv.foldid,
+    seed=0,
+    verbose=False,
+    **{k: v for k, v in SPAM.items() if k != "nfolds"},
+)
 along = assess(cv_class.path, test)
 x = np.log(np.where(cv_class.lambdas > 0, cv_class.lambdas, np.nan))
 fig, ax = plt.subplots(figsize=(7, 4))
-ax.errorbar(x, cv_class.cvm, yerr=cv_class.cvsd, fmt="o", ms=3, color="tab:red",
-            ecolor="0.7", label="10-fold CV (training rows)" if not QUICK else "CV")
+ax.errorbar(
+    x,
+    cv_class.cvm,
+    yerr=cv_class.cvsd,
+    fmt="o",
+    ms=3,
+    color="tab:red",
+    ecolor="0.7",
+    label="10-fold CV (training rows)" if not QUICK else "CV",
+)
 ax.plot(x, along["class"].to_numpy(), "-", color="tab:blue", label="test set")
 ax.axvline(np.log(cv_class.lambda_min), ls=":", color="0.3")
 ax.axvline(np.log(cv_class.lambda_1se), ls=":", color="0.3")
@@ -131,9 +148,11 @@ ax.set_xlabel("log(Lambda)")
 ax.set_ylabel("Misclassification error")
 ax.set_title("Spam: CV error and test error along the path")
 ax.legend()
-print(f"CV picks {int(cv_class.nzero[cv_class.index_min])} terms at lambda_min; "
-      f"test error there {along['class'].iloc[cv_class.index_min]:.4f}; "
-      f"best test error on the path {along['class'].min():.4f}")
+print(
+    f"CV picks {int(cv_class.nzero[cv_class.index_min])} terms at lambda_min; "
+    f"test error there {along['class'].iloc[cv_class.index_min]:.4f}; "
+    f"best test error on the path {along['class'].min():.4f}"
+)
 
 # %% [markdown]
 # ## LassoNet or the lasso? Compare on the same folds
@@ -147,20 +166,29 @@ print(f"CV picks {int(cv_class.nzero[cv_class.index_min])} terms at lambda_min; 
 # %%
 boston = load_boston()
 cv_net = cv_lassonet("medv ~ .", boston, seed=1, verbose=False, **BOSTON)
-cv_lasso = cv_lassonet("medv ~ .", boston, M=0, foldid=cv_net.foldid, seed=1,
-                       verbose=False, **BOSTON)
-summary = pd.DataFrame({
-    name: {"CV MSE at lambda_min": c.cvm[c.index_min], "SE": c.cvsd[c.index_min],
-           "terms at lambda_min": int(c.nzero[c.index_min]),
-           "CV MSE at lambda_1se": c.cvm[c.index_1se],
-           "terms at lambda_1se": int(c.nzero[c.index_1se])}
-    for name, c in (("LassoNet (M=10)", cv_net), ("lasso (M=0)", cv_lasso))})
+cv_lasso = cv_lassonet(
+    "medv ~ .", boston, M=0, foldid=cv_net.foldid, seed=1, verbose=False, **BOSTON
+)
+summary = pd.DataFrame(
+    {
+        name: {
+            "CV MSE at lambda_min": c.cvm[c.index_min],
+            "SE": c.cvsd[c.index_min],
+            "terms at lambda_min": int(c.nzero[c.index_min]),
+            "CV MSE at lambda_1se": c.cvm[c.index_1se],
+            "terms at lambda_1se": int(c.nzero[c.index_1se]),
+        }
+        for name, c in (("LassoNet (M=10)", cv_net), ("lasso (M=0)", cv_lasso))
+    }
+)
 summary.round(3)
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
-for name, c, colour in (("LassoNet (M=10)", cv_net, "tab:red"),
-                        ("lasso (M=0)", cv_lasso, "tab:blue")):
+for name, c, colour in (
+    ("LassoNet (M=10)", cv_net, "tab:red"),
+    ("lasso (M=0)", cv_lasso, "tab:blue"),
+):
     best = pd.DataFrame({"terms": c.nzero, "cvm": c.cvm}).groupby("terms")["cvm"].min()
     ax.plot(best.index, best.to_numpy(), "o-", ms=4, color=colour, label=name)
 ax.set_xlabel("Terms selected")
@@ -183,14 +211,20 @@ ax.legend()
 
 # %%
 c = cv
-print(f"{c.path.family} LassoNet, hidden={c.path.settings['hidden']}, "
-      f"M={c.path.settings['M']:g}; {c.path.n_obs} rows ({c.path.n_dropped} dropped for NA)")
-print(f"{c.nfolds}-fold CV, {c.measure_name}: lambda_min = {c.lambda_min:.4g} "
-      f"(CV {c.cvm[c.index_min]:.4f} +- {c.cvsd[c.index_min]:.4f}, "
-      f"{int(c.nzero[c.index_min])} terms); lambda_1se = {c.lambda_1se:.4g} "
-      f"(CV {c.cvm[c.index_1se]:.4f} +- {c.cvsd[c.index_1se]:.4f}, "
-      f"{int(c.nzero[c.index_1se])} terms)")
+print(
+    f"{c.path.family} LassoNet, hidden={c.path.settings['hidden']}, "
+    f"M={c.path.settings['M']:g}; {c.path.n_obs} rows ({c.path.n_dropped} dropped for NA)"
+)
+print(
+    f"{c.nfolds}-fold CV, {c.measure_name}: lambda_min = {c.lambda_min:.4g} "
+    f"(CV {c.cvm[c.index_min]:.4f} +- {c.cvsd[c.index_min]:.4f}, "
+    f"{int(c.nzero[c.index_min])} terms); lambda_1se = {c.lambda_1se:.4g} "
+    f"(CV {c.cvm[c.index_1se]:.4f} +- {c.cvsd[c.index_1se]:.4f}, "
+    f"{int(c.nzero[c.index_1se])} terms)"
+)
 a = assess(c, test, s="lambda_1se")
-print(f"test set ({len(test)} rows) at lambda_1se: misclassification {a['class']:.4f}, "
-      f"AUC {a['auc']:.4f}")
+print(
+    f"test set ({len(test)} rows) at lambda_1se: misclassification {a['class']:.4f}, "
+    f"AUC {a['auc']:.4f}"
+)
 print(f"training time: {c.timing['total']:.1f} s for {c.nfolds + 1} networks trained together")

@@ -122,10 +122,14 @@ fit.importance()
 
 # %%
 new = df.dropna().sample(5, random_state=0)
-pd.DataFrame({"medv": new["medv"],
-              "dense": fit.predict(new, s=0),
-              "6 terms": fit.predict(new, df=6),
-              "3 terms": fit.predict(new, df=3)}).round(2)
+pd.DataFrame(
+    {
+        "medv": new["medv"],
+        "dense": fit.predict(new, s=0),
+        "6 terms": fit.predict(new, df=6),
+        "3 terms": fit.predict(new, df=3),
+    }
+).round(2)
 
 # %% [markdown]
 # ## Plots
@@ -159,10 +163,15 @@ ax = fit.plot_importance()
 # %%
 lasso = lassonet("medv ~ .", df, M=0, seed=0, verbose=False, **SETTINGS)
 lam = float(lasso.lambdas[len(lasso) // 3])
-print(f"at lambda = {lam:.3g}: lasso keeps {len(lasso.nonzero(s=lam))} terms, "
-      f"LassoNet (M=10) keeps {len(fit.nonzero(s=lam))}")
-print("largest lambda on each path:", round(float(lasso.lambdas[-1]), 2),
-      round(float(fit.lambdas[-1]), 2))
+print(
+    f"at lambda = {lam:.3g}: lasso keeps {len(lasso.nonzero(s=lam))} terms, "
+    f"LassoNet (M=10) keeps {len(fit.nonzero(s=lam))}"
+)
+print(
+    "largest lambda on each path:",
+    round(float(lasso.lambdas[-1]), 2),
+    round(float(fit.lambdas[-1]), 2),
+)
 
 # %% [markdown]
 # ## Saving and loading

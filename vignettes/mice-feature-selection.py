@@ -42,8 +42,10 @@ raw = load_mice_protein()
 proteins = mice_protein_features()
 mouse = raw["MouseID"].str.rsplit("_", n=1).str[0]
 data = raw[[*proteins, "class"]]
-print(f"{len(data)} rows, {mouse.nunique()} mice, {len(proteins)} proteins, "
-      f"{int(data[proteins].isna().sum().sum())} missing values")
+print(
+    f"{len(data)} rows, {mouse.nunique()} mice, {len(proteins)} proteins, "
+    f"{int(data[proteins].isna().sum().sum())} missing values"
+)
 print(data["class"].value_counts().sort_index().to_string())
 
 # %% [markdown]
@@ -62,9 +64,11 @@ for _, idx in data.groupby("class", observed=True).indices.items():
     by_rows[rng.choice(idx, size=round(0.2 * len(idx)), replace=False)] = True
 
 per_mouse = pd.DataFrame({"mouse": mouse, "cls": data["class"]}).drop_duplicates("mouse")
-test_mice = [m for _, g in per_mouse.groupby("cls", observed=True)
-             for m in rng.choice(g["mouse"].to_numpy(), size=max(1, round(0.2 * len(g))),
-                                 replace=False)]
+test_mice = [
+    m
+    for _, g in per_mouse.groupby("cls", observed=True)
+    for m in rng.choice(g["mouse"].to_numpy(), size=max(1, round(0.2 * len(g))), replace=False)
+]
 by_mice = mouse.isin(test_mice).to_numpy()
 
 
@@ -88,6 +92,7 @@ for name, (tr, te) in splits.items():
 # not exceeding `k`, and `predict(type="class")` with no `s` gives the predicted classes of
 # every fit at once.
 
+
 # %%
 def path_curve(fit, test):
     """Test accuracy of every fit on the path, with its number of selected proteins."""
@@ -100,12 +105,15 @@ def path_curve(fit, test):
 fits, curves = {}, {}
 for name, (tr, te) in splits.items():
     for M in (10, 0):
-        fit = lassonet("class ~ .", tr, family="multinomial", M=M, seed=0, verbose=False,
-                       **SETTINGS)
+        fit = lassonet(
+            "class ~ .", tr, family="multinomial", M=M, seed=0, verbose=False, **SETTINGS
+        )
         fits[name, M] = fit
         curves[name, M] = path_curve(fit, te)
-    print(f"split by {name}: LassoNet path {len(fits[name, 10])} lambdas, "
-          f"lasso path {len(fits[name, 0])} lambdas")
+    print(
+        f"split by {name}: LassoNet path {len(fits[name, 10])} lambdas, "
+        f"lasso path {len(fits[name, 0])} lambdas"
+    )
 
 # %% [markdown]
 # ## Refitting on the top-k proteins
@@ -115,14 +123,22 @@ for name, (tr, te) in splits.items():
 # top-k proteins alone shows what a model restricted to those proteins can do, free of the
 # shrinkage that the penalty still applies at that point of the path.
 
+
 # %%
 def refit_curve(fit, train, test):
     ranked = list(fit.importance().index)
     rows = []
     for k in K_REFIT:
         formula = "class ~ " + " + ".join(ranked[:k])
-        dense = lassonet(formula, train, family="multinomial", lambda_=[1e-6], seed=0,
-                         verbose=False, hidden=SETTINGS["hidden"])
+        dense = lassonet(
+            formula,
+            train,
+            family="multinomial",
+            lambda_=[1e-6],
+            seed=0,
+            verbose=False,
+            hidden=SETTINGS["hidden"],
+        )
         pred = dense.predict(test, s=0, type="class").astype(str).to_numpy()
         rows.append((k, (pred == test["class"].astype(str).to_numpy()).mean()))
     return pd.DataFrame(rows, columns=["proteins", "accuracy"])
@@ -141,13 +157,21 @@ refits["mice"]
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
 for ax, name in zip(axes, ("rows", "mice"), strict=True):
-    for M, colour, label in ((10, "tab:red", "LassoNet path (M=10)"),
-                             (0, "tab:blue", "group lasso path (M=0)")):
+    for M, colour, label in (
+        (10, "tab:red", "LassoNet path (M=10)"),
+        (0, "tab:blue", "group lasso path (M=0)"),
+    ):
         c = curves[name, M]
         ax.plot(c["proteins"], c["accuracy"], "o-", ms=3, lw=1, color=colour, label=label)
     r = refits[name]
-    ax.plot(r["proteins"], r["accuracy"], "s--", ms=6, color="black",
-            label="dense refit on the top-k proteins")
+    ax.plot(
+        r["proteins"],
+        r["accuracy"],
+        "s--",
+        ms=6,
+        color="black",
+        label="dense refit on the top-k proteins",
+    )
     ax.axhline(1 / 8, color="0.6", ls=":", lw=1)
     ax.set_xlabel("Proteins selected")
     ax.set_title(f"test set: 20% of the {name} (by class)")
@@ -165,6 +189,7 @@ fig.tight_layout()
 # The accuracy at a few sizes (for the paths: the fit with the most proteins not exceeding
 # `k`, as `df=k` chooses it).
 
+
 # %%
 def at_k(curve, k):
     ok = curve[curve["proteins"] <= k]
@@ -175,9 +200,11 @@ table = {}
 for name in ("rows", "mice"):
     r = refits[name].set_index("proteins")["accuracy"]
     for k in K_REFIT:
-        table[name, k] = {"LassoNet path": at_k(curves[name, 10], k),
-                          "group lasso path": at_k(curves[name, 0], k),
-                          "dense refit, top-k": r.get(k, np.nan)}
+        table[name, k] = {
+            "LassoNet path": at_k(curves[name, 10], k),
+            "group lasso path": at_k(curves[name, 0], k),
+            "dense refit, top-k": r.get(k, np.nan),
+        }
 summary = pd.DataFrame(table).T.rename_axis(["split by", "k"])
 summary.round(3)
 

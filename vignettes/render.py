@@ -84,8 +84,9 @@ def parse_cells(text: str) -> list[Cell]:
         lead = next((k for k, ln in enumerate(buf) if ln.strip()), len(buf))
         src = "\n".join(buf[lead:]).rstrip("\n")
         if kind == "markdown":
-            src = "\n".join(re.sub(r"^# ?", "", ln) if ln.startswith("#") else ln
-                            for ln in src.splitlines()).strip("\n")
+            src = "\n".join(
+                re.sub(r"^# ?", "", ln) if ln.startswith("#") else ln for ln in src.splitlines()
+            ).strip("\n")
         elif start == 1:
             kept = _drop_docstring(src)
             if kept != src:  # the docstring and the blank lines after it are gone
@@ -113,10 +114,13 @@ def _drop_docstring(src: str) -> str:
     except SyntaxError:
         return src
     first = tree.body[0] if tree.body else None
-    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
-            and isinstance(first.value.value, str):
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
         lines = src.splitlines()
-        return "\n".join(lines[first.end_lineno or 0:]).strip("\n")
+        return "\n".join(lines[first.end_lineno or 0 :]).strip("\n")
     return src
 
 
@@ -130,8 +134,11 @@ def _inline(text: str) -> str:
             out.append(f"<code>{html.escape(part.strip('`'))}</code>")
             continue
         s = html.escape(part, quote=False)
-        s = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)",
-                   lambda m: f'<a href="{html.escape(m.group(2))}">{m.group(1)}</a>', s)
+        s = re.sub(
+            r"\[([^\]]+)\]\(([^)\s]+)\)",
+            lambda m: f'<a href="{html.escape(m.group(2))}">{m.group(1)}</a>',
+            s,
+        )
         s = re.sub(r"&lt;(https?://[^\s&]+)&gt;", r'<a href="\1">\1</a>', s)
         s = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", s)
         s = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", s)
@@ -147,14 +154,23 @@ def _table(rows: list[str]) -> str:
     head, body = split(rows[0]), [split(r) for r in rows[2:]]
     aligns = []
     for c in split(rows[1]):
-        a = "right" if c.endswith(":") and not c.startswith(":") else (
-            "center" if c.startswith(":") and c.endswith(":") else "left")
+        a = (
+            "right"
+            if c.endswith(":") and not c.startswith(":")
+            else ("center" if c.startswith(":") and c.endswith(":") else "left")
+        )
         aligns.append(a)
-    th = "".join(f'<th style="text-align:{a}">{_inline(c)}</th>'
-                 for c, a in zip(head, aligns, strict=False))
-    trs = "".join("<tr>" + "".join(f'<td style="text-align:{a}">{_inline(c)}</td>'
-                                   for c, a in zip(r, aligns, strict=False)) + "</tr>"
-                  for r in body)
+    th = "".join(
+        f'<th style="text-align:{a}">{_inline(c)}</th>' for c, a in zip(head, aligns, strict=False)
+    )
+    trs = "".join(
+        "<tr>"
+        + "".join(
+            f'<td style="text-align:{a}">{_inline(c)}</td>' for c, a in zip(r, aligns, strict=False)
+        )
+        + "</tr>"
+        for r in body
+    )
     return f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
 
 
@@ -197,8 +213,11 @@ def markdown_to_html(text: str) -> str:
             out.append(f'<h{level} id="{slug}">{_inline(title)}</h{level}>')
             i += 1
             continue
-        if stripped.startswith("|") and i + 1 < len(lines) and re.match(
-                r"^\s*\|?\s*:?-{2,}", lines[i + 1]):
+        if (
+            stripped.startswith("|")
+            and i + 1 < len(lines)
+            and re.match(r"^\s*\|?\s*:?-{2,}", lines[i + 1])
+        ):
             j = i
             while j < len(lines) and lines[j].strip().startswith("|"):
                 j += 1
@@ -228,13 +247,17 @@ def markdown_to_html(text: str) -> str:
                     break
                 j += 1
             tag = "ol" if ordered else "ul"
-            out.append(f"<{tag}>" + "".join(f"<li>{_inline(it)}</li>" for it in items)
-                       + f"</{tag}>")
+            out.append(
+                f"<{tag}>" + "".join(f"<li>{_inline(it)}</li>" for it in items) + f"</{tag}>"
+            )
             i = j
             continue
         j, para = i, []
-        while j < len(lines) and lines[j].strip() and not re.match(
-                r"^(#{1,6}\s|```|>|\s*([-*]|\d+[.)])\s)", lines[j]):
+        while (
+            j < len(lines)
+            and lines[j].strip()
+            and not re.match(r"^(#{1,6}\s|```|>|\s*([-*]|\d+[.)])\s)", lines[j])
+        ):
             para.append(lines[j].strip())
             j += 1
         if not para:  # a line no rule above consumed
@@ -251,8 +274,9 @@ def _highlight(code: str, lang: str = "python", cls: str = "code") -> str:
         from pygments.lexers import get_lexer_by_name
 
         lexer = get_lexer_by_name(lang if lang != "text" else "text")
-        return f'<div class="{cls}">' + highlight(code, lexer, HtmlFormatter(nowrap=False)) \
-            + "</div>"
+        return (
+            f'<div class="{cls}">' + highlight(code, lexer, HtmlFormatter(nowrap=False)) + "</div>"
+        )
     except Exception:  # pygments missing or unknown language: plain text
         return f'<div class="{cls}"><pre>{html.escape(code)}</pre></div>'
 
@@ -296,8 +320,9 @@ def _display(value: Any) -> str | None:
     return repr(value)
 
 
-def _run_cell(cell: Cell, ns: dict[str, Any], name: str, fig_dir: Path, fig_rel: str,
-              counter: list[int]) -> None:
+def _run_cell(
+    cell: Cell, ns: dict[str, Any], name: str, fig_dir: Path, fig_rel: str, counter: list[int]
+) -> None:
     """Run one code cell; ``name`` is the vignette's file (its path, for tracebacks)."""
     import matplotlib.pyplot as plt
 
@@ -344,8 +369,9 @@ footer{margin-top:3rem;font-size:.8rem;color:#777;border-top:1px solid #eee}
 
 def vignette_names(folder: Path = HERE) -> list[str]:
     """The vignettes in ``folder``: every ``*.py`` except this renderer, sorted."""
-    return sorted(p.stem for p in folder.glob("*.py") if p.name != "render.py"
-                  and not p.name.startswith("_"))
+    return sorted(
+        p.stem for p in folder.glob("*.py") if p.name != "render.py" and not p.name.startswith("_")
+    )
 
 
 def _resolve(name: str) -> Path:
@@ -355,8 +381,9 @@ def _resolve(name: str) -> Path:
     cand = HERE / f"{name}.py"
     if cand.exists():
         return cand
-    raise SystemExit(f"render.py: error: no vignette {name!r} (have: "
-                     f"{', '.join(vignette_names())})")
+    raise SystemExit(
+        f"render.py: error: no vignette {name!r} (have: {', '.join(vignette_names())})"
+    )
 
 
 def render(name: str, out: Path | str | None = None, quick: bool = False) -> Path:
@@ -411,10 +438,12 @@ def render(name: str, out: Path | str | None = None, quick: bool = False) -> Pat
                 frames = err.__traceback__
                 while frames is not None and frames.tb_frame.f_code.co_filename != str(src):
                     frames = frames.tb_next  # skip the renderer's own frames
-                tb = "".join(traceback.format_exception(type(err), err,
-                                                        frames or err.__traceback__))
-                raise RuntimeError(f"vignette {stem!r}, cell at line {cell.line} failed:\n"
-                                   f"{tb}") from err
+                tb = "".join(
+                    traceback.format_exception(type(err), err, frames or err.__traceback__)
+                )
+                raise RuntimeError(
+                    f"vignette {stem!r}, cell at line {cell.line} failed:\n{tb}"
+                ) from err
     finally:
         plt.close("all")
         if prev is None:
@@ -437,8 +466,9 @@ def render(name: str, out: Path | str | None = None, quick: bool = False) -> Pat
             if kind == "text":
                 body.append(f'<div class="output"><pre>{html.escape(payload)}</pre></div>')
             else:
-                body.append(f'<div class="figure"><img src="{html.escape(payload)}" '
-                            f'alt="figure"></div>')
+                body.append(
+                    f'<div class="figure"><img src="{html.escape(payload)}" alt="figure"></div>'
+                )
     try:
         from importlib.metadata import version
 
@@ -446,15 +476,17 @@ def render(name: str, out: Path | str | None = None, quick: bool = False) -> Pat
     except Exception:
         ver = "?"
     mode = "quick settings" if quick else "full settings"
-    page = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{html.escape(title)} · lassonetpy</title>"
-            f"<style>{_CSS}{_pygments_css()}</style></head><body>\n"
-            + "\n".join(body)
-            + f"\n<footer>Rendered from <code>vignettes/{src.name}</code> by "
-            f"<code>vignettes/render.py</code> ({mode}) with lassonetpy {html.escape(ver)}, "
-            f"Python {sys.version.split()[0]}, on {time.strftime('%Y-%m-%d')}; the code ran in "
-            f"{seconds:.0f} s.</footer>\n</body></html>\n")
+    page = (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)} · lassonetpy</title>"
+        f"<style>{_CSS}{_pygments_css()}</style></head><body>\n"
+        + "\n".join(body)
+        + f"\n<footer>Rendered from <code>vignettes/{src.name}</code> by "
+        f"<code>vignettes/render.py</code> ({mode}) with lassonetpy {html.escape(ver)}, "
+        f"Python {sys.version.split()[0]}, on {time.strftime('%Y-%m-%d')}; the code ran in "
+        f"{seconds:.0f} s.</footer>\n</body></html>\n"
+    )
     target = out_dir / f"{stem}.html"
     target.write_text(page, encoding="utf-8")
     return target
@@ -462,12 +494,16 @@ def render(name: str, out: Path | str | None = None, quick: bool = False) -> Pat
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``render.py [NAMES...] [--quick] [--out DIR]``."""
-    ap = argparse.ArgumentParser(prog="render.py", description="Run the vignettes and "
-                                 "write them as HTML (vignettes/html/ by default).")
-    ap.add_argument("names", nargs="*", help=f"vignettes (default: all: "
-                    f"{', '.join(vignette_names())})")
-    ap.add_argument("--quick", action="store_true",
-                    help=f"small settings ({QUICK_ENV}=1): for tests and drafts")
+    ap = argparse.ArgumentParser(
+        prog="render.py",
+        description="Run the vignettes and write them as HTML (vignettes/html/ by default).",
+    )
+    ap.add_argument(
+        "names", nargs="*", help=f"vignettes (default: all: {', '.join(vignette_names())})"
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help=f"small settings ({QUICK_ENV}=1): for tests and drafts"
+    )
     ap.add_argument("--out", default=None, help="output folder (default vignettes/html)")
     a = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -479,8 +515,11 @@ def main(argv: list[str] | None = None) -> int:
         except RuntimeError as err:
             print(f"[vignettes] {err}", file=sys.stderr)
             return 1
-        print(f"[vignettes] {name}: {target} ({time.perf_counter() - t0:.0f} s)",
-              file=sys.stderr, flush=True)
+        print(
+            f"[vignettes] {name}: {target} ({time.perf_counter() - t0:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
     return 0
 
 

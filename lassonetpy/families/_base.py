@@ -72,7 +72,9 @@ class Family:
         """Weighted mean loss per model, shape (B,)."""
         raise NotImplementedError
 
-    def loss_grad(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss_grad(
+        self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Loss per model (B,) and its gradient with respect to ``eta`` (B, n, O).
 
         The default uses autograd on :meth:`loss`; built-in families give closed forms.
@@ -128,14 +130,18 @@ def as_numeric_1d(y: Any, family: str) -> np.ndarray:
     return arr
 
 
-def class_codes(y: Any, family: str, min_classes: int, max_classes: int | None) -> tuple[np.ndarray, np.ndarray]:
+def class_codes(
+    y: Any, family: str, min_classes: int, max_classes: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Encode class labels (strings, bools, ints, categoricals) as codes 0..C-1."""
     cats = getattr(getattr(y, "cat", None), "categories", None)
     arr = np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
-        raise ResponseError(f"`y` must be one column of class labels for family {family!r}; got shape {arr.shape}.")
+        raise ResponseError(
+            f"`y` must be one column of class labels for family {family!r}; got shape {arr.shape}."
+        )
     missing = _isna(arr)
     if missing.any():
         raise ResponseError(
@@ -167,7 +173,9 @@ def _isna(arr: np.ndarray) -> np.ndarray:
     if arr.dtype.kind == "f":
         return np.isnan(arr)
     if arr.dtype.kind == "O":
-        return np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in arr], dtype=bool)
+        return np.array(
+            [v is None or (isinstance(v, float) and np.isnan(v)) for v in arr], dtype=bool
+        )
     return np.zeros(arr.shape, dtype=bool)
 
 

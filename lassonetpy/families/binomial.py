@@ -35,7 +35,9 @@ class Binomial(Family):
         e = eta[..., 0]
         return (w * (F.softplus(e) - y * e)).sum(-1)
 
-    def loss_grad(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss_grad(
+        self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         e = eta[..., 0]
         loss = (w * (F.softplus(e) - y * e)).sum(-1)
         return loss, (w * (torch.sigmoid(e) - y)).unsqueeze(-1)

@@ -41,7 +41,9 @@ class Gaussian(Family):
         r = y - eta[..., 0]
         return 0.5 * (w * r * r).sum(-1)
 
-    def loss_grad(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss_grad(
+        self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         wr = w * (eta[..., 0] - y)
         return 0.5 * (wr * (eta[..., 0] - y)).sum(-1), wr.unsqueeze(-1)
 
@@ -80,7 +82,9 @@ class MGaussian(Family):
         if arr.ndim == 1:
             arr = arr[:, None]
         if arr.ndim != 2:
-            raise ResponseError(f"`y` must be a matrix (n, q) for family 'mgaussian'; got shape {arr.shape}.")
+            raise ResponseError(
+                f"`y` must be a matrix (n, q) for family 'mgaussian'; got shape {arr.shape}."
+            )
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
@@ -97,13 +101,17 @@ class MGaussian(Family):
         if not s > 0:
             s = 1.0
         names = names or [f"y{k + 1}" for k in range(arr.shape[1])]
-        return ResponseInfo(y=(arr - mu) / s, n_outputs=arr.shape[1], center=mu, scale=s, output_names=names)
+        return ResponseInfo(
+            y=(arr - mu) / s, n_outputs=arr.shape[1], center=mu, scale=s, output_names=names
+        )
 
     def loss(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         r = y - eta
         return 0.5 * (w * (r * r).sum(-1)).sum(-1)
 
-    def loss_grad(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss_grad(
+        self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         r = eta - y
         wr = w.unsqueeze(-1) * r
         return 0.5 * (wr * r).flatten(1).sum(-1), wr

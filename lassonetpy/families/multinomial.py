@@ -37,7 +37,9 @@ class Multinomial(Family):
         picked = eta.gather(-1, y.expand(eta.shape[0], -1).unsqueeze(-1)).squeeze(-1)
         return (w * (lse - picked)).sum(-1)
 
-    def loss_grad(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss_grad(
+        self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         lse = torch.logsumexp(eta, dim=-1, keepdim=True)
         logp = eta - lse
         idx = y.expand(eta.shape[0], -1).unsqueeze(-1)

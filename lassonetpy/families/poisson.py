@@ -34,14 +34,18 @@ class Poisson(Family):
                 f"negative value(s), e.g. {arr[arr < 0][:3].tolist()!r}."
             )
         if not (arr > 0).any():
-            raise ResponseError("`y` must have at least one positive count for family 'poisson'; got all zeros.")
+            raise ResponseError(
+                "`y` must have at least one positive count for family 'poisson'; got all zeros."
+            )
         return ResponseInfo(y=arr, n_outputs=1)
 
     def loss(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         e = eta[..., 0]
         return (w * (torch.exp(e) - y * e)).sum(-1)
 
-    def loss_grad(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss_grad(
+        self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         e = eta[..., 0]
         mu = torch.exp(e)
         return (w * (mu - y * e)).sum(-1), (w * (mu - y)).unsqueeze(-1)
