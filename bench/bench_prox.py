@@ -239,15 +239,7 @@ def to_markdown(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = add_args(
-        common.add_common_args(argparse.ArgumentParser(description=common.summary_line(__doc__)))
-    )
-    args = p.parse_args(argv)
-    res = run(args)
-    print(res["markdown"])
-    if args.json:
-        common.write_json({"environment": common.environment(), **res}, args.json)
-    return 0
+    return common.script_main(__doc__, add_args, run, argv)
 
 
 if __name__ == "__main__":

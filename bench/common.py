@@ -420,3 +420,14 @@ def write_json(obj: Any, path: Path) -> Path:
     tmp.write_text(json.dumps(to_jsonable(obj), indent=1) + "\n")
     tmp.replace(path)
     return path
+
+
+def script_main(doc: str | None, add_args: Any, run: Any, argv: list[str] | None) -> int:
+    """Command-line entry of one benchmark script: parse, run, print Markdown, save JSON."""
+    p = add_args(add_common_args(argparse.ArgumentParser(description=summary_line(doc))))
+    args = p.parse_args(argv)
+    res = run(args)
+    print(res["markdown"])
+    if args.json:
+        write_json({"environment": environment(), **res}, args.json)
+    return 0
