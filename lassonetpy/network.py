@@ -127,12 +127,18 @@ def _dropout_mask(
 
 
 def _forward(p: Params, X: torch.Tensor, dropout: float, gen: torch.Generator | None):
+    # Layout: activations are kept as (B, units, n) ("units-major"), so the first layer of all
+    # models is ONE GEMM  first (B*(O+K), d) @ X^T  whose output needs no reshuffling, every
+    # later layer is a bmm on contiguous blocks, and the backward pass writes its first-layer
+    # gradient straight into one (B, O+K, n) buffer for the second big GEMM.
     B, OK, d = p.first.shape
     O = p.n_outputs
     n = X.shape[0]
-    Z = (X @ p.first.reshape(B * OK, d).T).view(n, B, OK)
-    lin = Z[:, :, :O].transpose(0, 1)  # (B, n, O)
-    h = torch.relu(Z[:, :, O:].transpose(0, 1) + p.biases[0].unsqueeze(1))  # (B, n, K1)
+    # the first-layer bias rides in the GEMM (addmm's C term); the skip rows get none
+    zero = torch.zeros(B, O, dtype=p.first.dtype, device=p.first.device)
+    bias = torch.cat([zero, p.biases[0]], 1)
+    Z = torch.addmm(bias.reshape(B * OK, 1), p.first.reshape(B * OK, d), X.T).view(B, OK, n)
+    h = torch.relu_(Z[:, O:])  # (B, K1, n), in place: Z[:, :O] (the skip part) is untouched
     acts, masks = [h], []
     nl = len(p.weights)
     for i, W in enumerate(p.weights):
@@ -140,11 +146,12 @@ def _forward(p: Params, X: torch.Tensor, dropout: float, gen: torch.Generator | 
             m = _dropout_mask(h.shape, dropout, h, gen)
             h = h * m
             masks.append(m)
-        h = torch.baddbmm(p.biases[i + 1].unsqueeze(1), h, W.transpose(1, 2))
+        h = torch.baddbmm(p.biases[i + 1].unsqueeze(-1), W, h)  # (B, out, n)
         if i < nl - 1:
             h = torch.relu(h)
             acts.append(h)
-    return h + lin, acts, masks
+    eta = (h + Z[:, :O]).transpose(1, 2).contiguous()  # (B, n, O)
+    return eta, acts, masks
 
 
 def forward(
@@ -214,22 +221,26 @@ def forward_backward(
     eta, acts, masks = _forward(p, X, dropout, generator)
     loss, g = loss_grad(eta)
     B, OK, d = p.first.shape
+    O = p.n_outputs
+    n = X.shape[0]
     nl = len(p.weights)
     gW: list[torch.Tensor] = [torch.empty(0)] * nl
     gb: list[torch.Tensor] = [torch.empty(0)] * (nl + 1)
-    delta = g  # gradient w.r.t. the current layer's output (B, n, out)
+    # d loss / d Z for the first layer, (B, O+K, n): the skip rows are d loss / d eta
+    dZ = torch.empty(B, OK, n, dtype=g.dtype, device=g.device)
+    dZ[:, :O] = g.transpose(1, 2)
+    delta = dZ[:, :O]  # gradient w.r.t. the current layer's output (B, out, n)
     for i in range(nl - 1, -1, -1):
         h_in = acts[i]
         if dropout > 0:
             h_in = h_in * masks[i]
-        gW[i] = torch.bmm(delta.transpose(1, 2), h_in)
-        gb[i + 1] = delta.sum(1)
-        back = torch.bmm(delta, p.weights[i])
+        gW[i] = torch.bmm(delta, h_in.transpose(1, 2))
+        gb[i + 1] = delta.sum(-1)
+        back = torch.bmm(p.weights[i].transpose(1, 2), delta)  # (B, in, n)
         if dropout > 0:
             back = back * masks[i]
-        delta = back * (acts[i] > 0).to(back.dtype)
-    gb[0] = delta.sum(1)
-    n = X.shape[0]
-    dZ = torch.cat([g, delta], dim=2).transpose(0, 1).reshape(n, B * OK)  # (n, B*(O+K1))
-    g_first = (dZ.T @ X).view(B, OK, d)
+        out = dZ[:, O:] if i == 0 else torch.empty_like(back)
+        delta = torch.ops.aten.threshold_backward.grad_input(back, acts[i], 0.0, grad_input=out)
+    gb[0] = delta.sum(-1)
+    g_first = (dZ.view(B * OK, n) @ X).view(B, OK, d)
     return loss, [g_first, *gW, *gb]
