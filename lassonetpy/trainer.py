@@ -234,7 +234,7 @@ def train_dense(p: Params, prob: Problem, cfg: TrainConfig) -> tuple[Params, tor
     return p, epochs
 
 
-def step_size(p: Params, prob: Problem, cfg: TrainConfig, iters: int = 15) -> torch.Tensor:
+def step_size(p: Params, prob: Problem, cfg: TrainConfig, iters: int = 10) -> torch.Tensor:
     """Step size ``1 / L`` per model (B,), ``L`` the largest Hessian eigenvalue.
 
     Power iteration with Hessian-vector products by central differences of the gradient, on
