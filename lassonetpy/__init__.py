@@ -7,6 +7,7 @@ from .assess import assess, confusion
 from .cv import CVLassoNet, cv_lassonet
 from .path import LassoNetPath
 from .prox import group_hier_prox, hier_prox, soft_threshold
+from .rows import from_chunks
 
 __all__ = [
     "hier_prox",
@@ -20,5 +21,6 @@ __all__ = [
     "assess",
     "confusion",
     "datasets",
+    "from_chunks",
 ]
 __version__ = "0.1.0.dev0"

@@ -16,6 +16,7 @@ from .design import Design, DesignSpec, build_design
 from .engine import PathResult, fit_path
 from .errors import FormulaError, InputError, InputTypeError, _short, bad_value
 from .families import Family, get_family
+from .rows import is_out_of_core
 
 __all__ = ["Prepared", "FIT_ARGS", "_prepare"]
 
@@ -279,6 +280,8 @@ def _array_data(
 ) -> dict[str, Any]:
     if y is None:
         raise bad_value("y", "given with `X`", None)
+    if is_out_of_core(X):
+        return _disk_data(X, y, weights, offset, exclude, groups)
     names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
     try:
         Xa = np.asarray(X, dtype=np.float64)
@@ -337,6 +340,46 @@ def _array_data(
         kept_columns=tuple(kept),
         n_dropped=int(na.sum()),
         rows=rows,
+    )
+
+
+def _disk_data(X: Any, y: Any, weights: Any, offset: Any, exclude: Any, groups: Any) -> dict:
+    """An on-disk ``X`` (memmap, h5py/zarr dataset) is passed through unread: the engine streams
+    it (and rejects NaN/inf with the row and column). Rows cannot be dropped or columns
+    excluded without rewriting the file, so those options are errors here."""
+    n, d = (int(v) for v in X.shape)
+    if exclude:
+        raise bad_value(
+            "exclude",
+            "empty when X is on disk (a memmap)",
+            exclude,
+            "Write only the columns to keep, or use `penalty_factor` to leave some unpenalised.",
+        )
+    ya = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
+    if ya.shape[0] != n:
+        raise bad_value("y", f"of length {n} (the rows of X)", f"length {ya.shape[0]}")
+    w, off = _row_values(weights, "weights", n, None), _row_values(offset, "offset", n, None)
+    na = pd.isna(ya.reshape(n, -1)).any(axis=1) | _na_rows(w) | _na_rows(off)
+    if np.any(na):
+        raise bad_value(
+            "y",
+            "free of NA when X is on disk (rows of a memmap are not dropped)",
+            f"{int(np.sum(na))} row(s) with NA in y, weights or offset",
+        )
+    names = [f"x{j + 1}" for j in range(d)]
+    members, term_names = _name_groups(groups if groups is not None else [], names)
+    return dict(
+        X=X,
+        y=ya if not isinstance(y, (pd.Series, pd.DataFrame)) else y,
+        weights=w,
+        offset=off,
+        groups=[list(m) for m in members],
+        term_names=tuple(term_names),
+        column_names=tuple(names),
+        input_columns=tuple(names),
+        kept_columns=tuple(range(d)),
+        n_dropped=0,
+        rows=np.arange(n),
     )
 
 

@@ -36,6 +36,7 @@ from .errors import bad_value
 from .families import Family, ResponseInfo, get_family
 from .network import Params, forward, init_params
 from .prox import GroupIndex
+from .rows import ChunkedRows, is_out_of_core
 from .trainer import (
     LambdaState,
     Problem,
@@ -43,6 +44,7 @@ from .trainer import (
     gradients,
     group_norms,
     step_size,
+    summed_over_rows,
     train_dense,
     train_lambda,
 )
@@ -217,17 +219,6 @@ def _penalty_factor(pf: Any, gi: GroupIndex | None, d: int) -> np.ndarray:
     return out
 
 
-def _standardize(X: np.ndarray, w: np.ndarray, on: bool) -> tuple[np.ndarray, np.ndarray]:
-    d = X.shape[1]
-    if not on:
-        return np.zeros(d), np.ones(d)
-    ww = w / w.sum()
-    mu = ww @ X
-    sd = np.sqrt(ww @ (X - mu) ** 2)
-    sd = np.where(sd > 1e-12 * np.maximum(1.0, np.abs(mu)), sd, 1.0)
-    return mu, sd
-
-
 def _null_fit(prob: Problem, O: int) -> torch.Tensor:
     """Intercept-only linear predictor per model (B, O), honouring the offset."""
     eta0 = prob.family.null_eta(prob.y, prob.w)
@@ -388,11 +379,12 @@ def fit_path(
     """
     t0 = time.perf_counter()
     fam = get_family(family)
-    Xa = check_matrix(X, "X")
-    n, d = Xa.shape
     hidden_t = check_hidden(hidden)
     dev = check_device(device)
     dt = check_dtype(dtype)
+    out_of_core = is_out_of_core(X)
+    rows = ChunkedRows(X if out_of_core else check_matrix(X, "X"), dt, dev)
+    n, d = rows.shape
     nlambda = int(check_number(nlambda, "nlambda", low=1, integer=True))
     check_number(lambda_min_ratio, "lambda_min_ratio", low=0, high=1, low_open=True, high_open=True)
     for name, val in (("dropout", dropout),):
@@ -447,8 +439,11 @@ def fit_path(
         off_a = off_a / float(info.scale)  # the network works on the scaled response
         off = torch.as_tensor(np.broadcast_to(off_a, (n, O)).copy(), dtype=dt, device=dev)
 
-    x_center, x_scale = _standardize(Xa, w, standardize)
-    Xs = torch.as_tensor((Xa - x_center) / x_scale, dtype=dt, device=dev)
+    # one streaming pass for the column statistics; in memory, the standardised copy is then
+    # filled block by block (no float64 temporaries of the whole matrix)
+    rows.standardize(w, standardize)
+    x_center, x_scale = rows.center, rows.scale
+    Xs: torch.Tensor | ChunkedRows = rows if out_of_core else rows.materialize()
     wm = mk * w[None, :]
     wm = wm / wm.sum(1, keepdims=True)
     # Randomness: one SeedSequence; model b is initialised from its b-th child, so model 0 of
@@ -493,7 +488,8 @@ def fit_path(
             eta0.unsqueeze(1).expand(-1, n, -1) + (off if off is not None else 0), prob.y, prob.w
         )
     with torch.no_grad():
-        p.biases[-1] = p.biases[-1] + eta0 - forward(p, Xs).mean(1)
+        (eta_sum,) = summed_over_rows(p, prob, [lambda eta, y, w: eta.sum(1)], offset=False)
+        p.biases[-1] = p.biases[-1] + eta0 - eta_sum / n
 
     scale = float(info.scale)
     user_lam = None if lambda_ is None else check_lambda_seq(lambda_) / scale
@@ -624,14 +620,12 @@ def _collect(
             a0.append(
                 info.center + scale * (mlp0.double().cpu().numpy() - th @ (x_center / x_scale))
             )
-            eta = forward(p, prob.X)  # one pass gives the loss and the deviance
-            if prob.offset is not None:
-                eta = eta + prob.offset
-            lo = fam.loss(eta, prob.y, prob.w)
+            # one pass gives the loss and the deviance
+            lo, dv = summed_over_rows(p, prob, [fam.loss, fam.deviance])
             pe = (group_norms(p, gi) * prob.pen_weight).sum(-1)
             loss.append(scale**2 * lo.double().cpu().numpy())
             obj.append(scale**2 * (lo + lam * pe).double().cpu().numpy())
-            devi.append(scale**2 * fam.deviance(eta, prob.y, prob.w).double().cpu().numpy())
+            devi.append(scale**2 * dv.double().cpu().numpy())
             epochs.append(ep.cpu().numpy())
             conv.append(cv.cpu().numpy())
             states.append([t.detach().cpu() for t in p.tensors()])

@@ -12,7 +12,7 @@ still active, models diverging); everything else stays on the device.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -21,6 +21,7 @@ from .errors import ConvergenceError
 from .families import Family
 from .network import Params, forward, forward_backward
 from .prox import GroupIndex, group_hier_prox, hier_prox
+from .rows import ChunkedRows
 
 __all__ = [
     "Problem",
@@ -28,6 +29,7 @@ __all__ = [
     "LambdaState",
     "gradients",
     "group_norms",
+    "summed_over_rows",
     "objective_terms",
     "train_dense",
     "train_lambda",
@@ -61,10 +63,11 @@ class Problem:
     (zero for rows a model does not train on) summing to one per model; ``offset`` (n, O) or
     None; ``pen_weight`` (G,) penalty weight of each group (penalty factor times
     sqrt(group size)); ``M`` (B, 1) hierarchy multiplier per model; ``groups`` a
-    :class:`GroupIndex` or None when every feature is its own group.
+    :class:`GroupIndex` or None when every feature is its own group. ``X`` may be a
+    :class:`~lassonetpy.rows.ChunkedRows` (rows on disk): full passes then go block by block.
     """
 
-    X: torch.Tensor
+    X: torch.Tensor | ChunkedRows
     y: torch.Tensor
     w: torch.Tensor
     offset: torch.Tensor | None
@@ -80,11 +83,44 @@ class Problem:
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """``X, y, w, offset`` restricted to rows ``idx`` (weights renormalised)."""
         if idx is None:
+            if isinstance(self.X, ChunkedRows):
+                raise RuntimeError("all rows of a chunked X at once: iterate blocks()")
             return self.X, self.y, self.w, self.offset
+        if isinstance(self.X, ChunkedRows):  # on disk: read rows in file order
+            idx = torch.sort(idx).values
         w = self.w[:, idx]
         w = w / w.sum(-1, keepdim=True).clamp_min(torch.finfo(w.dtype).tiny)
         off = None if self.offset is None else self.offset[idx]
         return self.X[idx], self.y[idx], w, off
+
+    def blocks(
+        self,
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]]:
+        """``X, y, w, offset`` of all rows, in blocks (one block when ``X`` is in memory).
+
+        Weights are NOT renormalised per block: losses and gradients summed over the blocks are
+        those of all rows.
+        """
+        if not isinstance(self.X, ChunkedRows):
+            yield self.X, self.y, self.w, self.offset
+            return
+        for sl, Xb in self.X.chunks():
+            off = None if self.offset is None else self.offset[sl]
+            yield Xb, self.y[sl], self.w[:, sl], off
+
+
+def summed_over_rows(
+    p: Params, prob: Problem, fns: Sequence[Callable[..., torch.Tensor]], offset: bool = True
+) -> list[torch.Tensor]:
+    """``sum over row blocks of fn(eta, y, w)`` for each ``fn``, one forward pass per block."""
+    out: list[torch.Tensor] = []
+    for X, y, w, off in prob.blocks():
+        eta = forward(p, X)
+        if offset and off is not None:
+            eta = eta + off
+        vals = [fn(eta, y, w) for fn in fns]
+        out = vals if not out else [a + b for a, b in zip(out, vals)]
+    return out
 
 
 def group_norms(p: Params, groups: GroupIndex | None) -> torch.Tensor:
@@ -99,10 +135,7 @@ def group_norms(p: Params, groups: GroupIndex | None) -> torch.Tensor:
 
 def objective_terms(p: Params, prob: Problem) -> tuple[torch.Tensor, torch.Tensor]:
     """Loss (B,) on all rows and weighted L1/group penalty per unit lambda (B,)."""
-    eta = forward(p, prob.X)
-    if prob.offset is not None:
-        eta = eta + prob.offset
-    loss = prob.family.loss(eta, prob.y, prob.w)
+    (loss,) = summed_over_rows(p, prob, [prob.family.loss])
     pen = (group_norms(p, prob.groups) * prob.pen_weight).sum(-1)
     return loss, pen
 
@@ -124,15 +157,27 @@ def gradients(
     idx: torch.Tensor | None = None,
     dropout: float = 0.0,
 ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """Data loss (B,) and the gradient of loss + L2 terms, per parameter tensor."""
-    X, y, w, off = prob.rows(idx)
+    """Data loss (B,) and the gradient of loss + L2 terms, per parameter tensor.
 
-    def loss_grad(eta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if off is not None:
-            eta = eta + off
-        return prob.family.loss_grad(eta, y, w)
+    ``idx`` None: all rows (summed over blocks when ``X`` is chunked).
+    """
+    parts = [prob.rows(idx)] if idx is not None else prob.blocks()
+    loss: torch.Tensor | None = None
+    grads: list[torch.Tensor] = []
+    for X, y, w, off in parts:
 
-    loss, grads = forward_backward(p, X, loss_grad, dropout=dropout, generator=prob.generator)
+        def loss_grad(eta: torch.Tensor, y=y, w=w, off=off) -> tuple[torch.Tensor, torch.Tensor]:
+            if off is not None:
+                eta = eta + off
+            return prob.family.loss_grad(eta, y, w)
+
+        lo, gr = forward_backward(p, X, loss_grad, dropout=dropout, generator=prob.generator)
+        if loss is None:
+            loss, grads = lo, gr
+        else:
+            loss = loss + lo
+            torch._foreach_add_(grads, gr)
+    assert loss is not None  # at least one block
     if cfg.gamma > 0 or cfg.gamma_skip > 0:
         O = p.n_outputs
         g0 = grads[0]
