@@ -13,7 +13,7 @@ It behaves as the read-only sequence of full tensors it replaces (``Params.tenso
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
@@ -116,7 +116,7 @@ class PathState(Sequence[torch.Tensor]):
             return self.full_first()
         return self.rest[k - 1 if k > 0 else k]
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self) -> Iterator[torch.Tensor]:
         return iter(self.tensors())
 
     def __repr__(self) -> str:
