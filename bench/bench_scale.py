@@ -13,7 +13,7 @@ Three tables:
    every feature, the worst case for the epoch cost. The path step size's power iteration (15
    iterations, 60 gradient evaluations, a fixed cost per fit) is cut to one iteration here; it
    is no part of the per-epoch times. E is chosen from the case's FLOPs (more epochs for the
-   small cases, 2-3 at the largest). Log-log slopes of the per-epoch time against n and d
+   small cases, 4 at the largest). Log-log slopes of the per-epoch time against n and d
    (one joint least-squares fit) and against n d K are reported.
 2. **Memory**: peak resident memory of each subprocess (``resource.getrusage(RUSAGE_SELF)
    .ru_maxrss``) minus the baseline after importing torch and lassonetpy and a warm-up; the
@@ -411,16 +411,17 @@ def _mem_available_gib() -> float | None:
 
 
 def estimate_peak_gib(n: int, d: int, K: int, O: int = 1, B: int = 1) -> float:
-    """Rough upper estimate of a case's peak memory (X float64 held by the caller, one float64
-    temporary of the standardisation, X float32 on the device, activations and gradients)."""
+    """Rough upper estimate of a case's peak memory: X float64 held by the caller, two float64
+    temporaries of the standardisation (measured: fit_path's peak is 2 X above X), X float32
+    on the device, activations and gradients, 300 MB of everything else."""
     x = n * d
-    return (8 * x + 8 * x + 4 * x + 12 * 4 * n * B * (K + O) + 3e8) / 2**30
+    return (8 * x + 16 * x + 4 * x + 12 * 4 * n * B * (K + O) + 3e8) / 2**30
 
 
 def _epochs(F: float, seconds: float, quick: bool) -> tuple[int, int]:
     est = F / ASSUMED_RATE
     e = int(np.clip(round(seconds / max(est, 1e-9)), 2, 20 if quick else 100))
-    return max(e, 3), max(e, 3)
+    return max(e, 4), max(e, 4)
 
 
 def _log(msg: str) -> None:
@@ -500,6 +501,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 f"{i + 1}/{len(specs)} {label}: {F / 1e9:.3g} GFLOP/epoch, epochs "
                 f"{s['epochs_dense']}+{s['epochs_path']}, est. peak {est:.2f} GiB ..."
             )
+            s["est_gib"] = est
             with Timer() as tc:
                 r = run_case(s)
             r["case_wall_s"] = tc.wall
