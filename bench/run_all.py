@@ -5,6 +5,7 @@ tables, write ``BENCHMARKS.md`` at the repo root and the raw JSON to ``bench/res
                                       # (the official 10-fold CV alone takes ~7 min per seed)
     ./run bench --quick               # smoke run: 1 seed, 7 prox samples, 3-fold CV
     ./run bench --skip cv             # everything but the (long) CV benchmark
+    ./run bench --skip path prox cv   # only the scaling / memory / FLOP-rate benchmark (~5 min)
     ./run bench --threads 1 --seeds 0 1 2 3 4
 
 Numbers are ratios measured in the same run, on the same machine, with the same thread
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_cv  # noqa: E402
 import bench_path  # noqa: E402
 import bench_prox  # noqa: E402
+import bench_scale  # noqa: E402
 import common  # noqa: E402
 from common import Timer, fmt, md_table, quietness_label  # noqa: E402
 
@@ -35,10 +37,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     bench_path.add_args(p)
     bench_prox.add_args(p)
     bench_cv.add_args(p, standalone=False)
+    bench_scale.add_args(p)
     p.add_argument(
         "--skip",
         nargs="+",
-        choices=["path", "prox", "cv"],
+        choices=["path", "prox", "cv", "scale"],
         default=[],
         help="benchmarks to leave out",
     )
@@ -72,6 +75,8 @@ def render(path: Path) -> dict[str, Any]:
     if "cv" in out:
         out["cv"]["summary"] = bench_cv.summarize(out["cv"]["runs"])
         out["cv"]["markdown"] = bench_cv.to_markdown(out["cv"])
+    if "scale" in out:
+        out["scale"]["markdown"] = bench_scale.to_markdown(out["scale"])
     return out
 
 
@@ -152,6 +157,13 @@ def report(res: dict[str, Any]) -> str:
             res["cv"]["markdown"],
             "",
         ]
+    if "scale" in res:
+        lines += [
+            "## Scaling, memory and FLOP rate (lassonetpy alone)",
+            "",
+            res["scale"]["markdown"],
+            "",
+        ]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -181,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             out["prox"] = bench_prox.run(args)
         if "cv" not in args.skip:
             out["cv"] = bench_cv.run(args)
+        if "scale" not in args.skip:
+            out["scale"] = bench_scale.run(args)
     name = f"bench-{stamp.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"
     json_path = common.RESULTS_DIR / name
     out["meta"] = {

@@ -1,10 +1,15 @@
 """Save and load a :class:`~lassonetpy.path.LassoNetPath` without pickling code.
 
-The file is ``torch.save`` of a plain dict: ``{"format": "lassonetpy-path/1", "meta": <JSON
+The file is ``torch.save`` of a plain dict: ``{"format": "lassonetpy-path/2", "meta": <JSON
 string>, "tensors": {name: tensor}}``. Every array of the engine result (lambdas,
 coefficients, network states at every lambda, centring and scaling, ...) is a tensor; the
 design spec (:meth:`DesignSpec.to_dict`), family name, class labels, names, call and
 settings are JSON. :func:`load` reads it with ``torch.load(..., weights_only=True)``.
+
+Format 2 stores each path point's network in the compact form of
+:class:`~lassonetpy._states.PathState`: ``state.<i>.columns`` (the input columns kept) and
+``state.<i>.0`` the first layer on those columns only, then the other tensors as in format 1.
+Format 1 files (full ``first`` tensors, no ``columns``) are still read.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ._states import PathState
 from .design import DesignSpec
 from .engine import PathResult
 from .errors import InputError
@@ -25,7 +31,8 @@ from .path import LassoNetPath
 
 __all__ = ["save_path", "load"]
 
-FORMAT = "lassonetpy-path/1"
+FORMAT = "lassonetpy-path/2"
+READABLE = ("lassonetpy-path/1", FORMAT)
 _META = (
     "call",
     "column_names",
@@ -74,7 +81,8 @@ def save_path(obj: LassoNetPath, file: str | os.PathLike) -> None:
             tensors[f"result.{f.name}"] = _tensor(v)
             arrays.append(f.name)
     for i, state in enumerate(r.states):
-        for k, t in enumerate(state):
+        tensors[f"state.{i}.columns"] = state.columns.clone()
+        for k, t in enumerate([state.first, *state.rest]):
             tensors[f"state.{i}.{k}"] = t.detach().cpu().clone().contiguous()
     resp = r.response
     tensors["response.y"] = _tensor(np.asarray(resp.y, dtype=np.float64))
@@ -107,6 +115,7 @@ def save_path(obj: LassoNetPath, file: str | os.PathLike) -> None:
             "timing": _plain(r.timing),
             "n_states": len(r.states),
             "n_state_tensors": len(r.states[0]) if r.states else 0,
+            "n_features": int(r.x_center.shape[0]),
         },
         "path": {k: _plain(getattr(obj, k)) for k in _META},
         "settings": _plain(dict(obj.settings)),
@@ -157,9 +166,10 @@ def load(file: str | os.PathLike) -> LassoNetPath:
             f"not be read safely ({type(err).__name__}: {first})."
         ) from err
     fmt = blob.get("format") if isinstance(blob, dict) else None
-    if fmt != FORMAT:
+    if fmt not in READABLE:
         raise InputError(
-            f"`file` must hold format {FORMAT!r}; got {fmt!r} in {file!r}. "
+            f"`file` must hold format {FORMAT!r} (or an older {READABLE[0]!r}); got {fmt!r} "
+            f"in {file!r}. "
             + (
                 "It was written by another lassonetpy version; load it with that version."
                 if str(fmt).startswith("lassonetpy-path/")
@@ -182,9 +192,20 @@ def load(file: str | os.PathLike) -> LassoNetPath:
         scale=resp["scale"],
         output_names=resp["output_names"],
     )
-    states = [
-        [t[f"state.{i}.{k}"] for k in range(rm["n_state_tensors"])] for i in range(rm["n_states"])
-    ]
+    states = []
+    for i in range(rm["n_states"]):
+        ts = [t[f"state.{i}.{k}"] for k in range(rm["n_state_tensors"])]
+        if fmt == READABLE[0]:  # full tensors
+            states.append(PathState.compact(ts))
+        else:
+            states.append(
+                PathState(
+                    columns=t[f"state.{i}.columns"],
+                    first=ts[0],
+                    rest=tuple(ts[1:]),
+                    n_features=int(rm["n_features"]),
+                )
+            )
     result = PathResult(
         family=get_family(meta["family"]),
         response=info,

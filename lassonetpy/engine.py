@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from ._progress import Progress
+from ._states import PathState
 from ._validation import (
     check_device,
     check_dtype,
@@ -77,6 +78,10 @@ class PathResult:
         Epochs used at each lambda; ``converged`` tells whether the tolerance was met.
     lr : ndarray of shape (B,)
         Path step size of each model.
+    states : list of PathState
+        Network parameters of every model at each path point, with the input columns that
+        are zero in every model left out (:class:`lassonetpy._states.PathState`; indexing it
+        gives the full tensors). Use :meth:`params` for one model.
     """
 
     family: Family
@@ -101,7 +106,7 @@ class PathResult:
     epochs: np.ndarray
     converged: np.ndarray
     lr: np.ndarray
-    states: list[list[torch.Tensor]] = field(repr=False)
+    states: list[PathState] = field(repr=False)
     timing: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -116,14 +121,9 @@ class PathResult:
 
     def params(self, index: int, model: int = 0) -> Params:
         """Network parameters of one model at path point ``index`` (batch dimension 1)."""
-        t = self.states[index]
+        t = self.states[index].tensors(model)
         nw = (len(t) - 1) // 2
-        return Params(
-            t[0][model : model + 1],
-            [w[model : model + 1] for w in t[1 : 1 + nw]],
-            [b[model : model + 1] for b in t[1 + nw :]],
-            int(self.response.n_outputs),
-        )
+        return Params(t[0], t[1 : 1 + nw], t[1 + nw :], int(self.response.n_outputs))
 
     def predict(
         self, X: Any, index: int, model: int = 0, *, offset: Any = None, type: str = "link"
@@ -628,7 +628,7 @@ def _collect(
             devi.append(scale**2 * dv.double().cpu().numpy())
             epochs.append(ep.cpu().numpy())
             conv.append(cv.cpu().numpy())
-            states.append([t.detach().cpu() for t in p.tensors()])
+            states.append(PathState.compact(p.tensors()))
     nd = scale**2 * null_dev.double().cpu().numpy()
     devi_a = np.stack(devi, 1)
     members = gi.members if gi is not None else [[j] for j in range(d)]

@@ -120,9 +120,7 @@ class LassoNetPath:
                 changes[f.name] = _ro(v[model : model + 1])
             elif isinstance(v, np.ndarray):
                 changes[f.name] = _ro(v)
-        changes["states"] = [
-            [t[model : model + 1].detach().clone() for t in st] for st in result.states
-        ]
+        changes["states"] = [st.select(model) for st in result.states]
         changes["timing"] = dict(result.timing)
         meta["settings"] = types.MappingProxyType(dict(meta.get("settings", {})))
         for key in ("column_names", "term_names", "input_columns", "kept_columns"):

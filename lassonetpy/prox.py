@@ -21,7 +21,7 @@ sorting, numpy.) ``M = 0`` gives (group) soft-thresholding of ``v`` with ``W = 0
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Union
+from typing import Any, Union
 
 import numpy as np
 import torch
@@ -65,6 +65,16 @@ def _as_param(value: Scalar, ref: torch.Tensor, name: str, check: bool) -> torch
         elif not bool(torch.isfinite(t).all()) or bool((t < 0).any()):
             raise ValueError(f"`{name}` must hold finite values >= 0; got {value!r}.")
     return t.reshape(1) if t.dim() == 0 else t
+
+
+def _host_branches(t: torch.Tensor) -> bool:
+    """Whether a data-dependent branch may read a value on the host.
+
+    On the CPU that is free and lets the rare cases (tiny norms, many clipped entries) be
+    skipped; on an accelerator each read is a synchronisation, so the branches are made on
+    the device instead (same results).
+    """
+    return t.device.type == "cpu"
 
 
 def _solve_sorted(
@@ -133,7 +143,7 @@ def _core(
     L = a.shape[-2]
     at = a.transpose(-1, -2)  # (..., G, L)
     lam_b, M_b = torch.broadcast_tensors(lam, M, vnorm)[:2]
-    if L <= 256:
+    if L <= 256 or not _host_branches(at):  # off the CPU a full sort beats a host sync
         return _solve_sorted(_top_sorted(at, None), vnorm, lam_b, M_b)[0], a
     norm, s_star = _solve_sorted(_top_sorted(at, _TOPK), vnorm, lam_b, M_b)
     redo = s_star >= _TOPK
@@ -156,12 +166,20 @@ def _finish(
     safe = torch.where(pos, vnorm, 1)
     scale = torch.where(pos, new_norm / safe, 0).unsqueeze(-2)
     theta_new = theta_cols * scale
-    if bool((scale > 1e30).any()):  # tiny ||v||: direction first, then length (no overflow)
+    host = _host_branches(scale)
+    # tiny ||v||: direction first, then length (no overflow)
+    if host and bool((scale > 1e30).any()):
         theta_new = theta_cols / safe.unsqueeze(-2) * torch.where(pos, new_norm, 0).unsqueeze(-2)
+    elif not host:  # the same choice, made on the device (no host synchronisation)
+        theta_new = torch.where(
+            (scale > 1e30).any(),
+            theta_cols / safe.unsqueeze(-2) * torch.where(pos, new_norm, 0).unsqueeze(-2),
+            theta_new,
+        )
     # ||v|| = 0 but the hidden weights are worth keeping: any direction is optimal, take the
     # first output.
     zero_dir = ~pos & (new_norm > 0)
-    if bool(zero_dir.any()):
+    if not host or bool(zero_dir.any()):
         theta_new = theta_new.clone()
         theta_new[..., 0, :] = torch.where(zero_dir, new_norm, theta_new[..., 0, :])
     # Cap with the norm actually realised, so the constraint holds to the last bit.
@@ -281,13 +299,29 @@ class GroupIndex:
         self.flat_pos = flat[valid]
         self.flat_col = pad[valid]
         self.singletons = self.max_size == 1 and self.n_groups == d
+        self._cache: dict[tuple[str, str], Any] = {}
 
-    def group_of_column(self) -> torch.Tensor:
-        """Return the group number of every column, shape ``(d,)``."""
-        out = torch.empty(self.d, dtype=torch.long)
-        for g, m in enumerate(self.members):
-            out[list(m)] = g
-        return out
+    def group_of_column(self, device: torch.device | str | None = None) -> torch.Tensor:
+        """Return the group number of every column, shape ``(d,)`` (cached; do not modify).
+
+        ``device``: where the tensor lives (default the CPU); one copy per device is kept, so
+        repeated calls cost nothing.
+        """
+        dev = torch.device("cpu" if device is None else device)
+        key = ("group_of_column", str(dev))
+        if key not in self._cache:
+            out = torch.empty(self.d, dtype=torch.long)
+            for g, m in enumerate(self.members):
+                out[list(m)] = g
+            self._cache[key] = out.to(dev)
+        return self._cache[key]
+
+    def _index_on(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``pad``, ``flat_pos``, ``flat_col`` on ``device`` (cached)."""
+        key = ("index", str(device))
+        if key not in self._cache:
+            self._cache[key] = tuple(t.to(device) for t in (self.pad, self.flat_pos, self.flat_col))
+        return self._cache[key]
 
 
 def _normalise_groups(groups, d: int) -> list[list[int]]:
@@ -390,7 +424,7 @@ def group_hier_prox(
     if not (isinstance(lambda_bar, (int, float)) and lambda_bar == 0):
         lbt = _as_param(lambda_bar, th, "lambda_bar", check)
     S = gi.max_size
-    pad = gi.pad.to(th.device)
+    pad, pos, col = gi._index_on(th.device)
     zt = torch.cat([th, torch.zeros_like(th[..., :1])], dim=-1)
     zw = torch.cat([W, torch.zeros_like(W[..., :1])], dim=-1)
     tg = zt[..., pad]  # (..., O, G, S)
@@ -401,8 +435,6 @@ def group_hier_prox(
     new_norm, a = _core(vnorm, wg, lam, Mt, lbt)
     t_new, w_new = _finish(tg, vnorm, new_norm, wg, a, Mt)
     O, K = th.shape[-2], W.shape[-2]
-    pos = gi.flat_pos.to(th.device)
-    col = gi.flat_col.to(th.device)
 
     def scatter(blocks: torch.Tensor, rows: int, like: torch.Tensor) -> torch.Tensor:
         b = blocks.unflatten(-2, (rows, S)).movedim(-1, -2)  # (..., rows, G, S)

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +27,14 @@ def shared_data() -> Path:
         "LASSONETPY_SHARED_DATA to the shared/data folder (boston.csv, pbc.csv, ...).",
         pytrace=False,
     )
+
+
+# Devices the device-parametrised tests run on: the CPU everywhere, CUDA only where a GPU is
+# present (CI has none, so the cuda cases are simply not collected there).
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.fixture(params=DEVICES)
+def device(request: pytest.FixtureRequest) -> str:
+    """A torch device name: ``"cpu"``, plus ``"cuda"`` when ``torch.cuda.is_available()``."""
+    return request.param
