@@ -411,11 +411,11 @@ def _mem_available_gib() -> float | None:
 
 
 def estimate_peak_gib(n: int, d: int, K: int, O: int = 1, B: int = 1) -> float:
-    """Rough upper estimate of a case's peak memory: X float64 held by the caller, two float64
-    temporaries of the standardisation (measured: fit_path's peak is 2 X above X), X float32
-    on the device, activations and gradients, 300 MB of everything else."""
+    """Rough upper estimate of a case's peak memory: X float64 held by the caller, X float32
+    on the device (fit_path standardises block by block, with no whole-matrix temporaries),
+    activations and gradients, 300 MB of everything else."""
     x = n * d
-    return (8 * x + 16 * x + 4 * x + 12 * 4 * n * B * (K + O) + 3e8) / 2**30
+    return (8 * x + 4 * x + 12 * 4 * n * B * (K + O) + 3e8) / 2**30
 
 
 def _epochs(F: float, seconds: float, quick: bool) -> tuple[int, int]:
