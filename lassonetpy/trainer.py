@@ -322,6 +322,9 @@ class LambdaState:
 
     prev: list[torch.Tensor]
     lr: torch.Tensor
+    # loss at the last extrapolated point of the previous lambda (full batch): the start of the
+    # next lambda's divergence test, without a forward pass of its own
+    loss: torch.Tensor | None = None
 
 
 def _model_dot(a: Sequence[torch.Tensor], b: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -377,7 +380,10 @@ def _train_lambda_full(
     p = p.clone()
     active = alive.to(dt).clone()
     epochs = torch.zeros(B, dtype=torch.long, device=dev)
-    loss0, pen0 = objective_terms(p, prob)
+    if state.loss is None:
+        loss0, pen0 = objective_terms(p, prob)
+    else:
+        loss0, pen0 = state.loss, (group_norms(p, prob.groups) * prob.pen_weight).sum(-1)
     start_obj = loss0 + lam * pen0 + _l2(p, cfg)
     params = p.tensors()
     limit = start_obj + 0.1 * start_obj.abs() + 1e-12
@@ -440,6 +446,7 @@ def _train_lambda_full(
             lr_scalar = float(state.lr[0]) if B == 1 else None
         if n_active == 0:
             break
+    state.loss = None if n_bad else loss_y
     return p, epochs, converged | (alive == 0)
 
 
