@@ -13,7 +13,8 @@ still active, models diverging); everything else stays on the device.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import torch
 
@@ -375,79 +376,121 @@ def _train_lambda_full(
     start by 10 % (or is not finite) restarts this lambda with half the step.
     """
     B = p.n_models
-    dev, dt = p.first.device, p.first.dtype
-    start = p
-    p = p.clone()
-    active = alive.to(dt).clone()
-    epochs = torch.zeros(B, dtype=torch.long, device=dev)
+    dev = p.first.device
+    out = p.clone()
+    full = out.tensors()  # results, written as models finish
     if state.loss is None:
         loss0, pen0 = objective_terms(p, prob)
     else:
         loss0, pen0 = state.loss, (group_norms(p, prob.groups) * prob.pen_weight).sum(-1)
     start_obj = loss0 + lam * pen0 + _l2(p, cfg)
-    params = p.tensors()
     limit = start_obj + 0.1 * start_obj.abs() + 1e-12
     thr = cfg.tol * _tol_scale(prob, start_obj) / cfg.check_every
+    epochs = torch.zeros(B, dtype=torch.long, device=dev)
     converged = torch.zeros(B, dtype=torch.bool, device=dev)
-    retries = 0
-    n_active = int(alive.sum())
-    lr_scalar = float(state.lr[0]) if B == 1 else None
-    for _ in range(cfg.max_epochs):
-        all_active = n_active == B
-        if all_active:  # the common case: a few fused list operations
-            ys = list(torch._foreach_sub(params, state.prev))
-            torch._foreach_mul_(ys, cfg.momentum)
-            torch._foreach_add_(ys, params)
+    last_loss = loss0.clone()
+    prev_full = [t.clone() for t in state.prev]
+    lr_full = state.lr.clone()
+    # The working set: only the models still training are computed (a loop of single fits
+    # would not pay for converged models either); it shrinks as models converge, and models
+    # with no feature left (alive False) never enter it, keeping their momentum.
+    ia = torch.nonzero(alive).flatten()
+    work: dict[str, Any] = {}
+
+    def select(keep: torch.Tensor | None) -> None:
+        nonlocal ia
+        src: dict[str, Any]
+        if keep is None:
+            src = {
+                "x": full,
+                "prev": prev_full,
+                "start": p.tensors(),
+                "lr": lr_full,
+                "limit": limit,
+                "thr": thr,
+                "epochs": epochs,
+            }
+            rows = ia
         else:
-            beta = cfg.momentum * active
-            ys = [x + _per_model(beta, x) * (x - xp) for x, xp in zip(params, state.prev)]
+            src, rows = work, torch.nonzero(keep).flatten()
+            ia = ia[rows]
+        for k, v in list(src.items()):
+            if k != "prob":
+                work[k] = [t.index_select(0, rows) for t in v] if isinstance(v, list) else v[rows]
+        work["prob"] = prob if len(ia) == B else _sub_problem(prob, ia)
+
+    def finish(fin: torch.Tensor, done: torch.Tensor, loss_y: torch.Tensor) -> None:
+        gi = ia[fin]
+        for t_full, t in zip(full, work["x"]):
+            t_full.index_copy_(0, gi, t[fin])
+        for t_full, t in zip(prev_full, work["prev"]):
+            t_full.index_copy_(0, gi, t[fin])
+        lr_full.index_copy_(0, gi, work["lr"][fin])
+        epochs.index_copy_(0, gi, work["epochs"][fin])
+        converged.index_copy_(0, gi, done[fin])
+        last_loss.index_copy_(0, gi, loss_y[fin])
+
+    any_bad = False
+    if len(ia):
+        select(None)
+    retries = 0
+    for epoch in range(cfg.max_epochs if len(ia) else 0):
+        params, prev, lr, sprob = work["x"], work["prev"], work["lr"], work["prob"]
+        ys = list(torch._foreach_sub(params, prev))
+        torch._foreach_mul_(ys, cfg.momentum)
+        torch._foreach_add_(ys, params)
         yp = p.like(ys)
-        loss_y, grads = gradients(yp, prob, cfg)
+        loss_y, grads = gradients(yp, sprob, cfg)
         pen_y = (group_norms(yp, prob.groups) * prob.pen_weight).sum(-1)
         obj_y = loss_y + lam * pen_y + _l2(yp, cfg)
-        if lr_scalar is not None and all_active:
-            zs = list(torch._foreach_add(ys, grads, alpha=-lr_scalar))
+        if len(ia) == 1:
+            zs = list(torch._foreach_add(ys, grads, alpha=-float(lr[0])))
         else:
-            lr = state.lr * active
             zs = [y_ - _per_model(lr, y_) * g for y_, g in zip(ys, grads)]
         zp = p.like(zs)
-        _prox(zp, prob, (lam * state.lr * active).unsqueeze(-1))
+        _prox(zp, sprob, (lam * lr).unsqueeze(-1))
         step = torch._foreach_sub(zs, ys)
-        decrease = _model_dot(step, step) / (2 * state.lr)
+        decrease = _model_dot(step, step) / (2 * lr)
         # gradient restart: the step (x+ - y) points against the move (x+ - x)
         turn = _model_dot(step, torch._foreach_sub(zs, params)) < 0
-        if all_active:
-            state.prev = [torch.where(_per_model(turn, z), z, x) for z, x in zip(zs, params)]
-        else:  # a frozen model keeps its momentum for the next lambda
-            frozen = active == 0
-            state.prev = [
-                torch.where(_per_model(frozen, z), xp, torch.where(_per_model(turn, z), z, x))
-                for z, x, xp in zip(zs, params, state.prev)
-            ]
-        params = zs
-        p = zp
-        epochs += active.long()
-        bad = (~torch.isfinite(obj_y) | (obj_y > limit)) & (active > 0)
-        done = (decrease <= thr) & (active > 0) & ~bad
-        converged |= done
-        active = active * (~done).to(dt)
-        n_active, n_bad = (int(v) for v in torch.stack([(active > 0).sum(), bad.sum()]).tolist())
+        work["prev"] = [torch.where(_per_model(turn, z), z, x) for z, x in zip(zs, params)]
+        work["x"] = zs
+        work["epochs"] = work["epochs"] + 1
+        bad = ~torch.isfinite(obj_y) | (obj_y > work["limit"])
+        done = (decrease <= work["thr"]) & ~bad
+        n_done, n_bad = (int(v) for v in torch.stack([done.sum(), bad.sum()]).tolist())
+        last = epoch == cfg.max_epochs - 1
         if n_bad:
             retries += 1
             if retries > 8:
                 _check_finite(torch.where(bad, torch.nan, obj_y), f"the path (lambda={lam:.4g})")
+                any_bad, last = True, True
+            else:
+                # Restart diverging models from the start of this lambda with half the step.
+                for k, (x, s0) in enumerate(zip(work["x"], work["start"])):
+                    kk = _per_model(bad, x)
+                    x.copy_(torch.where(kk, s0, x))
+                    work["prev"][k] = torch.where(kk, x, work["prev"][k])
+                work["lr"] = torch.where(bad, lr / 2, lr)
+        if n_done or last:
+            fin = torch.ones_like(done) if last else done
+            finish(fin, done, loss_y)
+            if last or n_done == len(ia):
                 break
-            # Restart diverging models from the start of this lambda with half the step.
-            for k, (x, s0) in enumerate(zip(params, start.tensors())):
-                kk = _per_model(bad, x)
-                x.copy_(torch.where(kk, s0, x))
-                state.prev[k] = torch.where(kk, x, state.prev[k])
-            state.lr = torch.where(bad, state.lr / 2, state.lr)
-            lr_scalar = float(state.lr[0]) if B == 1 else None
-        if n_active == 0:
-            break
-    state.loss = None if n_bad else loss_y
-    return p, epochs, converged | (alive == 0)
+            select(~done)
+    state.prev, state.lr = prev_full, lr_full
+    state.loss = None if any_bad else last_loss
+    return out, epochs, converged | (alive == 0)
+
+
+def _sub_problem(prob: Problem, models: torch.Tensor) -> Problem:
+    """The problem of a subset of the models (their row weights, M and null loss)."""
+    return replace(
+        prob,
+        w=prob.w.index_select(0, models),
+        M=prob.M.index_select(0, models),
+        null_loss=None if prob.null_loss is None else prob.null_loss.index_select(0, models),
+    )
 
 
 def _train_lambda_noisy(
