@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_batch  # noqa: E402
 import bench_cv  # noqa: E402
 import bench_path  # noqa: E402
 import bench_prox  # noqa: E402
@@ -38,10 +39,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     bench_prox.add_args(p)
     bench_cv.add_args(p, standalone=False)
     bench_scale.add_args(p)
+    bench_batch.add_args(p)
     p.add_argument(
         "--skip",
         nargs="+",
-        choices=["path", "prox", "cv", "scale"],
+        choices=["path", "prox", "cv", "batch", "scale"],
         default=[],
         help="benchmarks to leave out",
     )
@@ -77,6 +79,8 @@ def render(path: Path) -> dict[str, Any]:
         out["cv"]["markdown"] = bench_cv.to_markdown(out["cv"])
     if "scale" in out:
         out["scale"]["markdown"] = bench_scale.to_markdown(out["scale"])
+    if "batch" in out:
+        out["batch"]["markdown"] = bench_batch.to_markdown(out["batch"])
     return out
 
 
@@ -84,6 +88,59 @@ def command_line(argv: list[str]) -> str:
     if os.environ.get("LASSONETPY_BENCH_VIA_RUN"):
         return "./run bench " + shlex.join(argv) if argv else "./run bench"
     return "python bench/run_all.py " + shlex.join(argv) if argv else "python bench/run_all.py"
+
+
+def targets(res: dict[str, Any]) -> str:
+    """Issue 5's required figures, each with the value of this run and whether it is met."""
+    rows: list[list[str]] = []
+
+    def verdict(ok: bool | None) -> str:
+        return "-" if ok is None else ("**met**" if ok else "**not met**")
+
+    if "path" in res:
+        s = res["path"]["summary"]
+        r = s["ratio"]["median"]
+        a_o = s[bench_path.OFFICIAL]["acc50"]["median"]
+        a_u = s[bench_path.OURS]["acc50"]["median"]
+        ok = None if r is None or a_o is None or a_u is None else (r >= 30 and a_u >= a_o)
+        rows.append(
+            [
+                "MICE whole path: >= 30x faster, equal or better test accuracy at 50 features",
+                f"{fmt(r, '.1f')}x; accuracy {fmt(a_u, '.3f')} vs {fmt(a_o, '.3f')}",
+                verdict(ok),
+            ]
+        )
+        pd_ = s[bench_path.OURS]["path_over_dense_s"]["median"]
+        pe = s[bench_path.OURS]["path_over_dense_epochs"]["median"]
+        rows.append(
+            [
+                "whole path / dense fit: at most 3",
+                f"{fmt(pd_, '.2f')} in time, {fmt(pe, '.2f')} in epochs",
+                verdict(None if pd_ is None else pd_ <= 3),
+            ]
+        )
+    if "cv" in res:
+        r = res["cv"]["summary"]["ratio"]["median"]
+        rows.append(
+            [
+                "10-fold CV vs LassoNetClassifierCV(cv=10): >= 50x faster",
+                f"{fmt(r, '.1f')}x",
+                verdict(None if r is None else r >= 50),
+            ]
+        )
+    if "prox" in res:
+        big = [x for x in res["prox"]["rows"] if x["d"] == 5000 and x["K"] == 1000]
+        r = big[0].get("ratio") if big else None
+        rows.append(
+            [
+                "Hier-Prox at (5000, 1000): >= 10x faster than lassonet.prox.prox",
+                f"{fmt(r, '.1f')}x",
+                verdict(None if r is None else r >= 10),
+            ]
+        )
+    if not rows:
+        return ""
+    return md_table(["target (issue 5)", "this run (medians)", ""], rows)
 
 
 def report(res: dict[str, Any]) -> str:
@@ -146,6 +203,8 @@ def report(res: dict[str, Any]) -> str:
         ),
         "",
     ]
+    if tg := targets(res):
+        lines += ["## Targets", "", tg, ""]
     if "path" in res:
         lines += ["## MICE protein: the whole path", "", res["path"]["markdown"], ""]
     if "prox" in res:
@@ -155,6 +214,13 @@ def report(res: dict[str, Any]) -> str:
             "## MICE protein: cross-validation (cv_lassonet vs LassoNetClassifierCV)",
             "",
             res["cv"]["markdown"],
+            "",
+        ]
+    if "batch" in res:
+        lines += [
+            "## Batching: one fit of B models against a loop of B fits (lassonetpy alone)",
+            "",
+            res["batch"]["markdown"],
             "",
         ]
     if "scale" in res:
@@ -193,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
             out["prox"] = bench_prox.run(args)
         if "cv" not in args.skip:
             out["cv"] = bench_cv.run(args)
+        if "batch" not in args.skip:
+            out["batch"] = bench_batch.run(args)
         if "scale" not in args.skip:
             out["scale"] = bench_scale.run(args)
     name = f"bench-{stamp.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"
