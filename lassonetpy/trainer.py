@@ -53,6 +53,7 @@ class TrainConfig:
     tol: float = 1e-4
     tol_dense: float = 1e-4
     check_every: int = 5
+    sync_every: int = 1  # epochs between host synchronisations of the full-batch path
     momentum: float = 0.9
 
 
@@ -434,44 +435,69 @@ def _train_lambda_full(
     if len(ia):
         select(None)
     retries = 0
+    # Host synchronisation: on the CPU at every epoch (free there); on an accelerator every
+    # `cfg.sync_every` epochs, and in between a converged model is frozen on the device (step
+    # and momentum zero), so the results do not depend on how often the host looks.
+    act: torch.Tensor | None = None  # models still stepping since the last sync (None: all)
+    done_acc: torch.Tensor | None = None
+    n_restarts = torch.zeros((), dtype=torch.long, device=dev)  # device-side restarts
     for epoch in range(cfg.max_epochs if len(ia) else 0):
         params, prev, lr, sprob = work["x"], work["prev"], work["lr"], work["prob"]
-        ys = list(torch._foreach_sub(params, prev))
-        torch._foreach_mul_(ys, cfg.momentum)
-        torch._foreach_add_(ys, params)
+        if act is None:
+            ys = list(torch._foreach_sub(params, prev))
+            torch._foreach_mul_(ys, cfg.momentum)
+            torch._foreach_add_(ys, params)
+            lr_eff = lr
+        else:
+            beta = cfg.momentum * act
+            ys = [x + _per_model(beta, x) * (x - xp) for x, xp in zip(params, prev)]
+            lr_eff = lr * act
         yp = p.like(ys)
         loss_y, grads = gradients(yp, sprob, cfg)
         pen_y = (group_norms(yp, prob.groups) * prob.pen_weight).sum(-1)
         obj_y = loss_y + lam * pen_y + _l2(yp, cfg)
-        if len(ia) == 1:
+        if len(ia) == 1 and act is None:
             zs = list(torch._foreach_add(ys, grads, alpha=-float(lr[0])))
         else:
-            zs = [y_ - _per_model(lr, y_) * g for y_, g in zip(ys, grads)]
+            zs = [y_ - _per_model(lr_eff, y_) * g for y_, g in zip(ys, grads)]
         zp = p.like(zs)
-        _prox(zp, sprob, (lam * lr).unsqueeze(-1))
+        _prox(zp, sprob, (lam * lr_eff).unsqueeze(-1))
         step = torch._foreach_sub(zs, ys)
         decrease = _model_dot(step, step) / (2 * lr)
         # gradient restart: the step (x+ - y) points against the move (x+ - x)
         turn = _model_dot(step, torch._foreach_sub(zs, params)) < 0
-        work["prev"] = [torch.where(_per_model(turn, z), z, x) for z, x in zip(zs, params)]
-        work["x"] = zs
-        work["epochs"] = work["epochs"] + 1
-        bad = ~torch.isfinite(obj_y) | (obj_y > work["limit"])
-        done = (decrease <= work["thr"]) & ~bad
-        n_done, n_bad = (int(v) for v in torch.stack([done.sum(), bad.sum()]).tolist())
+        new_prev = [torch.where(_per_model(turn, z), z, x) for z, x in zip(zs, params)]
+        moving = torch.ones_like(turn) if act is None else act > 0
+        if act is not None:  # a frozen model keeps its momentum
+            new_prev = [
+                torch.where(_per_model(moving, z), q, xp) for z, q, xp in zip(zs, new_prev, prev)
+            ]
+        work["prev"], work["x"] = new_prev, zs
+        work["epochs"] = work["epochs"] + moving.long()
+        bad = (~torch.isfinite(obj_y) | (obj_y > work["limit"])) & moving
+        done = (decrease <= work["thr"]) & ~bad & moving
+        if done_acc is not None:
+            done = done | done_acc
         last = epoch == cfg.max_epochs - 1
+        if cfg.sync_every > 1 and not last and (epoch + 1) % cfg.sync_every:
+            # no host sync: restart diverging models and freeze converged ones on the device
+            _restart(work, bad, lr)
+            act, done_acc = (~done).to(lr.dtype), done
+            n_restarts = n_restarts + bad.any().long()
+            continue
+        n_done, n_bad, n_dev = (
+            int(v) for v in torch.stack([done.sum(), bad.sum(), n_restarts]).tolist()
+        )
+        act, done_acc = None, None
+        retries += n_dev
+        n_restarts.zero_()
         if n_bad:
             retries += 1
             if retries > 8:
                 _check_finite(torch.where(bad, torch.nan, obj_y), f"the path (lambda={lam:.4g})")
                 any_bad, last = True, True
             else:
-                # Restart diverging models from the start of this lambda with half the step.
-                for k, (x, s0) in enumerate(zip(work["x"], work["start"])):
-                    kk = _per_model(bad, x)
-                    x.copy_(torch.where(kk, s0, x))
-                    work["prev"][k] = torch.where(kk, x, work["prev"][k])
-                work["lr"] = torch.where(bad, lr / 2, lr)
+                _restart(work, bad, lr)
         if n_done or last:
             fin = torch.ones_like(done) if last else done
             finish(fin, done, loss_y)
@@ -481,6 +507,15 @@ def _train_lambda_full(
     state.prev, state.lr = prev_full, lr_full
     state.loss = None if any_bad else last_loss
     return out, epochs, converged | (alive == 0)
+
+
+def _restart(work: dict[str, Any], bad: torch.Tensor, lr: torch.Tensor) -> None:
+    """Diverging models restart this lambda from its start, with half their step."""
+    for k, (x, s0) in enumerate(zip(work["x"], work["start"])):
+        kk = _per_model(bad, x)
+        x.copy_(torch.where(kk, s0, x))
+        work["prev"][k] = torch.where(kk, x, work["prev"][k])
+    work["lr"] = torch.where(bad, lr / 2, lr)
 
 
 def _sub_problem(prob: Problem, models: torch.Tensor) -> Problem:

@@ -312,3 +312,25 @@ def test_divergence_is_an_error_not_a_nan_path():
     y = rng.poisson(1.0, size=50).astype(float)
     with pytest.raises(ConvergenceError, match="NaN/inf"):
         fit_path(X, y, "poisson", standardize=False, lr=10.0, hidden=(4,), nlambda=5, seed=0)
+
+
+@pytest.mark.parametrize("sync_every", [3, 8])
+def test_results_do_not_depend_on_how_often_the_host_synchronises(monkeypatch, sync_every):
+    """On an accelerator the path syncs every few epochs and freezes converged models on the
+    device in between; on the CPU it syncs every epoch. Both must give the same path."""
+    import lassonetpy.engine as eng
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(150, 6))
+    y = X[:, 0] + np.sin(2 * X[:, 1]) + 0.3 * rng.normal(size=150)
+    masks = np.ones((3, 150), bool)
+    masks[1, :50] = False
+    masks[2, 50:100] = False
+    kw = dict(hidden=(8,), nlambda=12, dtype="float64", seed=2, masks=masks)
+    ref = fit_path(X, y, **kw)
+    monkeypatch.setattr(eng, "_sync_every", lambda dev: sync_every)
+    got = fit_path(X, y, **kw)
+    np.testing.assert_array_equal(got.epochs, ref.epochs)
+    np.testing.assert_array_equal(got.n_selected, ref.n_selected)
+    np.testing.assert_allclose(got.objective, ref.objective, rtol=1e-10)
+    np.testing.assert_allclose(got.beta, ref.beta, rtol=1e-8, atol=1e-12)
