@@ -534,9 +534,11 @@ def fit_path(
     lr_path = step_size(p, prob, cfg)
     state = LambdaState(prev=[t.clone() for t in p.tensors()], lr=lr_path)
 
-    records: list[tuple[float, Params, torch.Tensor, torch.Tensor]] = []
+    records: list[tuple[float, PathState, torch.Tensor, torch.Tensor]] = []
     ones = torch.ones(B, dtype=torch.bool, device=dev)
-    records.append((0.0, p.clone(), dense_epochs, ones))
+    # states leave the device at once, compact (dead columns dropped): at d = 5000, K = 1000
+    # a full copy per lambda would be 20 MB each
+    records.append((0.0, PathState.compact(p.tensors()), dense_epochs, ones))
     penalised = torch.as_tensor(pen_weight > 0, device=dev)
     alive = ones.clone()
     k = 0
@@ -544,7 +546,7 @@ def fit_path(
     while k < len(grid):
         lam = grid[k]
         p, ep, conv = train_lambda(p, prob, cfg, lam, state, alive)
-        records.append((lam, p.clone(), ep, conv))
+        records.append((lam, PathState.compact(p.tensors()), ep, conv))
         gn = group_norms(p, gi)
         alive = ((gn > 0) & penalised).any(-1)
         n_sel = int((gn > 0).sum(-1).max())
@@ -613,7 +615,11 @@ def _collect(
         [],
     )
     with torch.no_grad():
-        for lam, p, ep, cv in records:
+        dev = prob.w.device
+        for lam, st, ep, cv in records:
+            t = [x.to(dev) for x in st.tensors()]
+            nw = len(hidden)
+            p = Params(t[0], t[1 : 1 + nw], t[1 + nw :], int(info.n_outputs))
             th = p.theta.double().cpu().numpy()  # (B, O, d)
             s = np.linalg.norm(th, axis=1) > 0
             sel.append(s)
@@ -636,7 +642,7 @@ def _collect(
             devi.append(scale**2 * dv.double().cpu().numpy())
             epochs.append(ep.cpu().numpy())
             conv.append(cv.cpu().numpy())
-            states.append(PathState.compact(p.tensors()))
+            states.append(st)
     nd = scale**2 * null_dev.double().cpu().numpy()
     devi_a = np.stack(devi, 1)
     members = gi.members if gi is not None else [[j] for j in range(d)]
