@@ -16,7 +16,7 @@ starts until no penalised feature is left. All models run in lock-step on one gr
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -48,7 +48,7 @@ from .trainer import (
     train_lambda,
 )
 
-__all__ = ["fit_path", "PathResult"]
+__all__ = ["fit_path", "PathResult", "grid_span", "concat_results"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,11 @@ class PathResult:
     epochs : ndarray of shape (B, L)
         Epochs used at each lambda; ``converged`` tells whether the tolerance was met.
     lr : ndarray of shape (B,)
-        Path step size of each model.
+        Path step size of each model (NaN in a ``phase="dense"`` result).
+    lambda_max : ndarray of shape (B,)
+        Each model's ``lambda_max`` (original units) after its dense fit: the smallest lambda
+        at which its input-free model is stationary. The automatic grid starts from the
+        largest of them (see :func:`grid_span`).
     """
 
     family: Family
@@ -102,6 +106,7 @@ class PathResult:
     lr: np.ndarray
     states: list[list[torch.Tensor]] = field(repr=False)
     timing: dict[str, float] = field(default_factory=dict)
+    lambda_max: np.ndarray | None = None
 
     @property
     def classes(self) -> np.ndarray | None:
@@ -184,6 +189,174 @@ def _check_M(M: Any, B: int) -> np.ndarray:
     return Mv
 
 
+def _check_children(children: Any, B: int) -> np.ndarray:
+    if children is None:
+        return np.arange(B)
+    try:
+        c = np.asarray(children)
+        ok = c.shape == (B,) and c.dtype.kind in "iu" and bool((c >= 0).all())
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise bad_value("seed_children", f"{B} non-negative integers (one per model)", children)
+    return c.astype(np.int64)
+
+
+def _check_span(span: Any) -> tuple[float, float] | None:
+    if span is None:
+        return None
+    try:
+        a, b = (float(v) for v in span)
+    except (TypeError, ValueError):
+        a, b = np.nan, np.nan
+    if not (np.isfinite(a) and np.isfinite(b) and 0 < a <= b):
+        raise bad_value("lambda_span", "two finite lambdas 0 < first <= last", span)
+    return a, b
+
+
+def _span(lmax: float, M_max: float, lambda_min_ratio: float) -> tuple[float, float]:
+    """First and last lambda of the automatic grid from the batch's ``lambda_max``."""
+    if not lmax > 0:
+        lmax = 1.0
+    # At M = 0 (the Lasso) every feature is gone at lmax. With M > 0 the network can keep
+    # a feature with a tiny skip weight (the output layer is unpenalised), so features
+    # leave up to about 100 lmax on real data: the grid spans that too, and is extended
+    # with the same ratio if some feature is still left at its end.
+    top = lmax if M_max == 0 else lmax / lambda_min_ratio
+    return lmax * lambda_min_ratio, top
+
+
+def grid_span(parts: list[PathResult], lambda_min_ratio: float = 1e-2) -> tuple[float, float]:
+    """First and last lambda (original units) of the grid of a batch fitted in chunks.
+
+    Parameters
+    ----------
+    parts : list of PathResult
+        The ``phase="dense"`` results of every chunk of the batch.
+    lambda_min_ratio : float
+        As given to :func:`fit_path`.
+
+    Returns
+    -------
+    (float, float)
+        What the single batch would compute from the largest ``lambda_max`` and the largest
+        ``M`` over all its models; pass it as ``lambda_span`` to each chunk.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 4)); y = X[:, 0] + 0.1 * rng.normal(size=60)
+    >>> masks = np.ones((3, 60), bool); masks[1, :20] = False; masks[2, 20:40] = False
+    >>> kw = dict(hidden=(4,), seed=0, dtype="float64")
+    >>> dense = [fit_path(X, y, masks=masks[:2], phase="dense", **kw),
+    ...          fit_path(X, y, masks=masks[2:], seed_children=[2], phase="dense", **kw)]
+    >>> lo, hi = grid_span(dense)
+    >>> bool(np.isclose(hi, 100 * max(r.lambda_max.max() for r in dense)))
+    True
+    """
+    scale = float(parts[0].response.scale)
+    lmax = max(float(np.max(r.lambda_max)) for r in parts if r.lambda_max is not None) / scale
+    first, top = _span(lmax, max(float(r.M.max()) for r in parts), lambda_min_ratio)
+    return first * scale, top * scale
+
+
+_PER_MODEL_PATH = (
+    "selected",
+    "n_selected",
+    "n_groups",
+    "beta",
+    "a0",
+    "loss",
+    "objective",
+    "deviance",
+    "dev_ratio",
+)
+
+
+def concat_results(parts: list[PathResult], order: Any = None) -> PathResult:
+    """Join the results of the chunks of one batch into the single batch's result.
+
+    A chunk whose path ended earlier (all its models empty) is padded with what the single
+    batch holds for a frozen model: its last state repeated, 0 epochs, converged.
+
+    Parameters
+    ----------
+    parts : list of PathResult
+        Chunk results on the same grid (their lambdas are prefixes of the longest one's).
+    order : array-like of int, optional
+        Position in the joined batch of each model of the concatenated chunks (default:
+        chunks in order).
+
+    Returns
+    -------
+    PathResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 4)); y = X[:, 0] + 0.1 * rng.normal(size=60)
+    >>> kw = dict(hidden=(4,), seed=0, lambda_=[0.01, 0.1, 1.0])
+    >>> a = fit_path(X, y, **kw)
+    >>> b = fit_path(X, y, masks=np.arange(60) % 2 == 0, seed_children=[1], **kw)
+    >>> concat_results([a, b]).beta.shape[:2]
+    (2, 4)
+    """
+    longest = max(parts, key=lambda r: len(r.lambdas))
+    L = len(longest.lambdas)
+    for r in parts:
+        k = len(r.lambdas)
+        if not np.allclose(r.lambdas, longest.lambdas[:k], rtol=1e-12, atol=0):
+            raise bad_value(
+                "parts", "chunk results on one lambda grid", [len(q.lambdas) for q in parts]
+            )
+
+    def pad(a: np.ndarray, fill: Any = None) -> np.ndarray:
+        k = a.shape[1]
+        if k == L:
+            return a
+        tail = (
+            np.repeat(a[:, -1:], L - k, axis=1)
+            if fill is None
+            else np.full((a.shape[0], L - k, *a.shape[2:]), fill, dtype=a.dtype)
+        )
+        return np.concatenate([a, tail], axis=1)
+
+    perm = None
+    if order is not None:
+        perm = np.argsort(np.asarray(order))
+
+    def cat(arrs: list[np.ndarray]) -> np.ndarray:
+        out = np.concatenate(arrs, axis=0)
+        return out if perm is None else out[perm]
+
+    changes: dict[str, Any] = {
+        name: cat([pad(getattr(r, name)) for r in parts]) for name in _PER_MODEL_PATH
+    }
+    changes["epochs"] = cat([pad(r.epochs, 0) for r in parts])
+    changes["converged"] = cat([pad(r.converged, True) for r in parts])
+    for name in ("M", "null_deviance", "lr"):
+        changes[name] = cat([getattr(r, name) for r in parts])
+    changes["lambda_max"] = (
+        None
+        if any(r.lambda_max is None for r in parts)
+        else cat([np.asarray(r.lambda_max) for r in parts])
+    )
+    states = []
+    for i in range(L):
+        ts = [torch.cat(z, 0) for z in zip(*(r.states[min(i, len(r.lambdas) - 1)] for r in parts))]
+        states.append(ts if perm is None else [t[torch.as_tensor(perm)] for t in ts])
+    changes["states"] = states
+    changes["lambdas"] = longest.lambdas
+    timing: dict[str, float] = {}
+    for r in parts:
+        for key, v in r.timing.items():
+            timing[key] = timing.get(key, 0.0) + float(v)
+    changes["timing"] = timing
+    return replace(longest, **changes)
+
+
 def _group_index(groups: Any, d: int) -> GroupIndex | None:
     """Groups ordered by their first column (columns in no group are singletons)."""
     if groups is None:
@@ -230,24 +403,33 @@ def _standardize(X: np.ndarray, w: np.ndarray, on: bool) -> tuple[np.ndarray, np
 
 
 def _null_fit(prob: Problem, O: int) -> torch.Tensor:
-    """Intercept-only linear predictor per model (B, O), honouring the offset."""
+    """Intercept-only linear predictor per model (B, O), honouring the offset.
+
+    With an offset each model gets its own L-BFGS solve (one joint solve of the summed losses
+    would couple the models through the line search), so a model's null fit does not depend
+    on the other models of its batch.
+    """
     eta0 = prob.family.null_eta(prob.y, prob.w)
     if prob.offset is None:
         return eta0
-    c = eta0.clone().requires_grad_(True)
-    opt = torch.optim.LBFGS([c], max_iter=50, line_search_fn="strong_wolfe")
     n = prob.X.shape[0]
     offset = prob.offset
+    out = []
+    for b in range(eta0.shape[0]):
+        c = eta0[b : b + 1].clone().requires_grad_(True)
+        wb = prob.w[b : b + 1]
+        opt = torch.optim.LBFGS([c], max_iter=50, line_search_fn="strong_wolfe")
 
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        eta = c.unsqueeze(1).expand(-1, n, -1) + offset
-        loss = prob.family.loss(eta, prob.y, prob.w).sum()
-        loss.backward()
-        return loss
+        def closure(c: torch.Tensor = c, wb: torch.Tensor = wb, opt: Any = opt) -> torch.Tensor:
+            opt.zero_grad()
+            eta = c.unsqueeze(1).expand(-1, n, -1) + offset
+            loss = prob.family.loss(eta, prob.y, wb).sum()
+            loss.backward()
+            return loss
 
-    opt.step(closure)
-    return c.detach()
+        opt.step(closure)
+        out.append(c.detach())
+    return torch.cat(out, 0)
 
 
 def _null_model(p: Params, prob: Problem, eta0: torch.Tensor) -> Params:
@@ -307,6 +489,10 @@ def fit_path(
     device: Any = "cpu",
     dtype: Any = "float32",
     verbose: bool = False,
+    seed_children: Any = None,
+    phase: str = "full",
+    start: PathResult | None = None,
+    lambda_span: tuple[float, float] | None = None,
 ) -> PathResult:
     r"""Fit a batch of LassoNet models along a lambda path (numpy in, :class:`PathResult` out).
 
@@ -372,10 +558,34 @@ def fit_path(
         ``"float32"`` or ``"float64"``.
     verbose : bool
         Show a progress bar.
+    seed_children : array-like of int, shape (B,), optional
+        Batch splitting: model ``b`` is initialised from child ``seed_children[b]`` of
+        ``SeedSequence(seed)`` (default ``0..B-1``). A chunk of a larger batch passes the
+        models' positions in that batch, so they start as they would there.
+    phase : {"full", "dense"}
+        ``"dense"`` stops after the dense fit: the result holds only ``lambdas = [0]``, the
+        dense networks and ``lambda_max`` (the first phase of a split batch).
+    start : PathResult, optional
+        A ``phase="dense"`` result of the same models and data: its dense networks are taken
+        instead of training them again (the second phase of a split batch).
+    lambda_span : (float, float), optional
+        First and last lambda (original units) of the automatic grid instead of the ones
+        derived from this batch's ``lambda_max``; a chunk passes the span of the whole batch
+        (:func:`grid_span`), so every chunk runs on the batch's grid. Ignored with ``lambda_``.
 
     Returns
     -------
     PathResult
+
+    Notes
+    -----
+    **Splitting a batch.** The models of a batch interact only through the lambda grid (the
+    largest ``lambda_max`` over the batch, known after all dense fits) and, with dropout or
+    mini-batches, through the one random stream they share. A batch of deterministic models
+    (``dropout=0``, full batch) fitted in chunks -- ``phase="dense"`` per chunk, then
+    :func:`grid_span` over all chunks, then ``start=`` and ``lambda_span=`` per chunk, then
+    :func:`concat_results` -- gives the same models, up to floating-point rounding, as the
+    single batch (:mod:`lassonetpy.parallel` does this, locally or on Dask).
 
     Examples
     --------
@@ -428,6 +638,19 @@ def fit_path(
             raise bad_value("masks", "at least 2 training rows per model", mk.sum(1).tolist())
     B = mk.shape[0]
     Mv = _check_M(M, B)
+    children = _check_children(seed_children, B)
+    if phase not in ("full", "dense"):
+        raise bad_value("phase", "'full' or 'dense'", phase)
+    if start is not None and (
+        not isinstance(start, PathResult)
+        or start.n_models != B
+        or start.lambdas[0] != 0
+        or start.x_center.shape != (d,)
+    ):
+        raise bad_value(
+            "start", f"a phase='dense' PathResult of the same {B} model(s) and {d} columns", start
+        )
+    span = _check_span(lambda_span)
 
     gi = _group_index(groups, d)
     G = d if gi is None else gi.n_groups
@@ -480,44 +703,73 @@ def fit_path(
         # a tight tolerance needs a longer window to measure a slow decrease
         check_every=5 if tol >= 1e-3 else (10 if tol >= 1e-6 else 20),
     )
-    inits = []
-    for child in ss.spawn(B):
-        g = torch.Generator().manual_seed(
-            int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
-        )
-        inits.append(init_params(1, d, hidden_t, O, generator=g, dtype=dt, device=dev))
-    p = inits[0].like([torch.cat(ts, 0) for ts in zip(*(q.tensors() for q in inits))])
     eta0 = _null_fit(prob, O)
     with torch.no_grad():
         prob.null_loss = fam.loss(
             eta0.unsqueeze(1).expand(-1, n, -1) + (off if off is not None else 0), prob.y, prob.w
         )
-    with torch.no_grad():
-        p.biases[-1] = p.biases[-1] + eta0 - forward(p, Xs).mean(1)
-
     scale = float(info.scale)
     user_lam = None if lambda_ is None else check_lambda_seq(lambda_) / scale
     bar = Progress(1 + (nlambda if user_lam is None else len(user_lam)), "path", verbose)
-    bar.update(0, "dense fit")
-    p, dense_epochs = train_dense(p, prob, cfg)
+    if start is None:
+        inits = []
+        for c in children:
+            # child c of SeedSequence(seed), as ss.spawn() would make it
+            child = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, int(c)))
+            g = torch.Generator().manual_seed(
+                int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+            )
+            inits.append(init_params(1, d, hidden_t, O, generator=g, dtype=dt, device=dev))
+        p = inits[0].like([torch.cat(ts, 0) for ts in zip(*(q.tensors() for q in inits))])
+        with torch.no_grad():
+            p.biases[-1] = p.biases[-1] + eta0 - forward(p, Xs).mean(1)
+        bar.update(0, "dense fit")
+        p, dense_epochs = train_dense(p, prob, cfg)
+        bar.update(1, "dense fit done")
+    else:
+        st = start.states[0]
+        nw = (len(st) - 1) // 2
+        st = [t.to(dtype=dt, device=dev).clone() for t in st]
+        p = Params(st[0], st[1 : 1 + nw], st[1 + nw :], O)
+        dense_epochs = torch.as_tensor(start.epochs[:, 0], dtype=torch.long, device=dev)
+        bar.update(1, "dense fit given")
     t_dense = time.perf_counter() - t0
-    bar.update(1, "dense fit done")
 
     with torch.no_grad():
         null_dev = prob.family.deviance(
             eta0.unsqueeze(1).expand(-1, n, -1) + (off if off is not None else 0), prob.y, prob.w
         )
+    lmax_models = _lambda_max(p, prob, eta0)
+    ones = torch.ones(B, dtype=torch.bool, device=dev)
+    if phase == "dense":
+        bar.close()
+        t_all = time.perf_counter() - t0
+        nan = torch.full((B,), float("nan"), dtype=torch.float64)
+        return _collect(
+            [(0.0, p.clone(), dense_epochs, ones)],
+            fam,
+            info,
+            hidden_t,
+            Mv,
+            x_center,
+            x_scale,
+            gi,
+            d,
+            pen_weight,
+            prob,
+            cfg,
+            null_dev,
+            nan,
+            {"dense": t_dense, "path": 0.0, "total": t_all},
+            lmax_models * scale,
+        )
     if user_lam is None:
-        lmax = float(_lambda_max(p, prob, eta0).max())
-        if not lmax > 0:
-            lmax = 1.0
-        # At M = 0 (the Lasso) every feature is gone at lmax. With M > 0 the network can keep
-        # a feature with a tiny skip weight (the output layer is unpenalised), so features
-        # leave up to about 100 lmax on real data: the grid spans that too, and is extended
-        # with the same ratio if some feature is still left at its end.
-        top = lmax if float(Mv.max()) == 0 else lmax / lambda_min_ratio
-        grid = list(np.geomspace(lmax * lambda_min_ratio, top, nlambda)) if nlambda > 1 else [top]
-        ratio = (top / (lmax * lambda_min_ratio)) ** (1.0 / max(nlambda - 1, 1))
+        if span is None:
+            first, top = _span(float(lmax_models.max()), float(Mv.max()), lambda_min_ratio)
+        else:
+            first, top = span[0] / scale, span[1] / scale
+        grid = list(np.geomspace(first, top, nlambda)) if nlambda > 1 else [top]
+        ratio = (top / first) ** (1.0 / max(nlambda - 1, 1))
     else:
         grid = [float(v) for v in user_lam if v > 0]
         ratio = None
@@ -529,7 +781,6 @@ def fit_path(
     state = LambdaState(prev=[t.clone() for t in p.tensors()], lr=lr_path)
 
     records: list[tuple[float, Params, torch.Tensor, torch.Tensor]] = []
-    ones = torch.ones(B, dtype=torch.bool, device=dev)
     records.append((0.0, p.clone(), dense_epochs, ones))
     penalised = torch.as_tensor(pen_weight > 0, device=dev)
     alive = ones.clone()
@@ -572,6 +823,7 @@ def fit_path(
             "path": time.perf_counter() - t0 - t_dense,
             "total": time.perf_counter() - t0,
         },
+        lmax_models * scale,
     )
 
 
@@ -591,6 +843,7 @@ def _collect(
     null_dev,
     lr_path,
     timing,
+    lambda_max,
 ) -> PathResult:
     scale = float(info.scale)
     lambdas = np.array([r[0] for r in records]) * scale
@@ -660,4 +913,5 @@ def _collect(
         lr=lr_path.double().cpu().numpy(),
         states=states,
         timing=timing,
+        lambda_max=lambda_max.double().cpu().numpy(),
     )
