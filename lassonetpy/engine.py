@@ -48,7 +48,7 @@ from .trainer import (
     train_lambda,
 )
 
-__all__ = ["fit_path", "PathResult", "grid_span", "concat_results"]
+__all__ = ["fit_path", "PathResult", "grid_span", "concat_results", "take_models"]
 
 
 @dataclass(frozen=True)
@@ -272,6 +272,30 @@ _PER_MODEL_PATH = (
     "deviance",
     "dev_ratio",
 )
+
+
+def take_models(result: PathResult, idx: Any) -> PathResult:
+    """The models ``idx`` of a batch result (same grid), as a result of their own.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 3)); y = X[:, 0]
+    >>> res = fit_path(X, y, masks=np.ones((3, 40)), hidden=(4,), lambda_=[0.1, 1.0], seed=0)
+    >>> take_models(res, [2, 0]).n_models
+    2
+    """
+    ix = np.asarray(idx, dtype=np.int64)
+    ch: dict[str, Any] = {
+        k: getattr(result, k)[ix]
+        for k in (*_PER_MODEL_PATH, "epochs", "converged", "M", "null_deviance", "lr")
+    }
+    if result.lambda_max is not None:
+        ch["lambda_max"] = result.lambda_max[ix]
+    tix = torch.as_tensor(ix)
+    ch["states"] = [[t[tix] for t in st] for st in result.states]
+    return replace(result, **ch)
 
 
 def concat_results(parts: list[PathResult], order: Any = None) -> PathResult:

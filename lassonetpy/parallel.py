@@ -100,8 +100,8 @@ def _worker_task(
 
     try:
         worker = get_worker()
-        nthreads = getattr(getattr(worker, "state", None), "nthreads", None) or worker.nthreads
-        torch.set_num_threads(max(1, int(nthreads)))
+        state = getattr(worker, "state", worker)  # WorkerState (distributed >= 2022.11)
+        torch.set_num_threads(max(1, int(getattr(state, "nthreads", 1))))
     except (ValueError, AttributeError):  # not on a worker (e.g. a synchronous scheduler)
         pass
     return job.fit(idx, phase, start, span)
