@@ -493,11 +493,13 @@ def cv_lassonet(
     parallel : None, "dask" or dask.distributed.Client, optional
         Where the models run: ``None`` in this process (one batch); ``"dask"`` on the current
         Dask client; or the given client. On Dask the batch is split by folds into
-        ``n_tasks`` chunks; the result equals the local one (up to rounding; see
+        ``n_tasks`` chunks, each fitted by a task; the result is identical to a local run with
+        the same ``n_tasks``, and equals the single batch up to floating-point rounding
+        (which the path optimiser can amplify to its tolerance; see
         :mod:`lassonetpy.parallel`).
     n_tasks : int, optional
-        Number of chunks of models (default: one locally, the number of Dask worker threads
-        on Dask). Locally, ``n_tasks > 1`` fits the chunks one after the other (less memory).
+        Number of chunks of models (default: one locally, one per model on Dask). Locally,
+        ``n_tasks > 1`` fits the chunks one after the other (less memory).
     **lassonet_kwargs
         Any other argument of :func:`lassonetpy.lassonet` (``hidden``, ``M``, ``nlambda``,
         ``lambda_``, ``weights``, ``offset``, ``penalty_factor``, ...).

@@ -8,7 +8,8 @@ equals that call run alone (the batch == loop property). Each ``M`` gets its own
 all would leave few lambdas to small ``M``. Locally each ``M`` is one batched engine call;
 ``common_grid=True`` makes all ``(1 + K) * len(M)`` models one batch on one grid instead.
 With ``parallel=`` the models of all ``M`` run at once on a Dask cluster (split by ``M`` and
-further by folds), with the same result.
+further by folds); ``n_tasks=len(M)`` is bit for bit the local run, other splits agree up
+to rounding (see :mod:`lassonetpy.parallel`).
 """
 
 from __future__ import annotations
@@ -287,10 +288,10 @@ def cva_lassonet(
     verbose : bool, default True
         Progress bars.
     parallel : None, "dask" or dask.distributed.Client
-        Where the models run (see :func:`lassonetpy.cv_lassonet`); same result.
+        Where the models run (see :func:`lassonetpy.cv_lassonet`).
     n_tasks : int, optional
-        Number of chunks (at least one per ``M``; default one per ``M`` locally, the number
-        of worker threads on Dask).
+        Number of chunks (at least one per ``M``; default one per ``M`` locally, one per model
+        on Dask). ``n_tasks=len(M)`` on Dask is bit for bit the local run.
     **lassonet_kwargs
         Any other argument of :func:`lassonetpy.lassonet` except ``M``.
 

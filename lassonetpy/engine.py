@@ -76,10 +76,11 @@ class PathResult:
         Epochs used at each lambda; ``converged`` tells whether the tolerance was met.
     lr : ndarray of shape (B,)
         Path step size of each model (NaN in a ``phase="dense"`` result).
-    lambda_max : ndarray of shape (B,)
-        Each model's ``lambda_max`` (original units) after its dense fit: the smallest lambda
-        at which its input-free model is stationary. The automatic grid starts from the
-        largest of them (see :func:`grid_span`).
+    lambda_max_internal : ndarray of shape (B,)
+        Each model's ``lambda_max`` after its dense fit (the smallest lambda at which its
+        input-free model is stationary) in the engine's internal units: multiply by
+        ``response.scale`` for original units. Kept exactly as computed, so that the chunks of a
+        split batch derive the batch's grid bit for bit (:func:`grid_span`).
     """
 
     family: Family
@@ -106,7 +107,7 @@ class PathResult:
     lr: np.ndarray
     states: list[list[torch.Tensor]] = field(repr=False)
     timing: dict[str, float] = field(default_factory=dict)
-    lambda_max: np.ndarray | None = None
+    lambda_max_internal: np.ndarray | None = None
 
     @property
     def classes(self) -> np.ndarray | None:
@@ -227,7 +228,7 @@ def _span(lmax: float, M_max: float, lambda_min_ratio: float) -> tuple[float, fl
 
 
 def grid_span(parts: list[PathResult], lambda_min_ratio: float = 1e-2) -> tuple[float, float]:
-    """First and last lambda (original units) of the grid of a batch fitted in chunks.
+    """First and last lambda of the grid of a batch fitted in chunks (internal units).
 
     Parameters
     ----------
@@ -239,8 +240,8 @@ def grid_span(parts: list[PathResult], lambda_min_ratio: float = 1e-2) -> tuple[
     Returns
     -------
     (float, float)
-        What the single batch would compute from the largest ``lambda_max`` and the largest
-        ``M`` over all its models; pass it as ``lambda_span`` to each chunk.
+        In internal units: what the single batch computes from the largest ``lambda_max`` and
+        the largest ``M`` over all its models; pass it as ``lambda_span`` to each chunk.
 
     Examples
     --------
@@ -252,13 +253,13 @@ def grid_span(parts: list[PathResult], lambda_min_ratio: float = 1e-2) -> tuple[
     >>> dense = [fit_path(X, y, masks=masks[:2], phase="dense", **kw),
     ...          fit_path(X, y, masks=masks[2:], seed_children=[2], phase="dense", **kw)]
     >>> lo, hi = grid_span(dense)
-    >>> bool(np.isclose(hi, 100 * max(r.lambda_max.max() for r in dense)))
+    >>> bool(hi == 100 * max(r.lambda_max_internal.max() for r in dense))
     True
     """
-    scale = float(parts[0].response.scale)
-    lmax = max(float(np.max(r.lambda_max)) for r in parts if r.lambda_max is not None) / scale
-    first, top = _span(lmax, max(float(r.M.max()) for r in parts), lambda_min_ratio)
-    return first * scale, top * scale
+    if any(r.lambda_max_internal is None for r in parts):
+        raise bad_value("parts", "phase='dense' results of fit_path", parts)
+    lmax = max(float(np.max(r.lambda_max_internal)) for r in parts)  # type: ignore[arg-type]
+    return _span(lmax, max(float(r.M.max()) for r in parts), lambda_min_ratio)
 
 
 _PER_MODEL_PATH = (
@@ -291,8 +292,8 @@ def take_models(result: PathResult, idx: Any) -> PathResult:
         k: getattr(result, k)[ix]
         for k in (*_PER_MODEL_PATH, "epochs", "converged", "M", "null_deviance", "lr")
     }
-    if result.lambda_max is not None:
-        ch["lambda_max"] = result.lambda_max[ix]
+    if result.lambda_max_internal is not None:
+        ch["lambda_max_internal"] = result.lambda_max_internal[ix]
     tix = torch.as_tensor(ix)
     ch["states"] = [[t[tix] for t in st] for st in result.states]
     return replace(result, **ch)
@@ -362,10 +363,10 @@ def concat_results(parts: list[PathResult], order: Any = None) -> PathResult:
     changes["converged"] = cat([pad(r.converged, True) for r in parts])
     for name in ("M", "null_deviance", "lr"):
         changes[name] = cat([getattr(r, name) for r in parts])
-    changes["lambda_max"] = (
+    changes["lambda_max_internal"] = (
         None
-        if any(r.lambda_max is None for r in parts)
-        else cat([np.asarray(r.lambda_max) for r in parts])
+        if any(r.lambda_max_internal is None for r in parts)
+        else cat([np.asarray(r.lambda_max_internal) for r in parts])
     )
     states = []
     for i in range(L):
@@ -588,14 +589,15 @@ def fit_path(
         models' positions in that batch, so they start as they would there.
     phase : {"full", "dense"}
         ``"dense"`` stops after the dense fit: the result holds only ``lambdas = [0]``, the
-        dense networks and ``lambda_max`` (the first phase of a split batch).
+        dense networks and ``lambda_max_internal`` (the first phase of a split batch).
     start : PathResult, optional
         A ``phase="dense"`` result of the same models and data: its dense networks are taken
         instead of training them again (the second phase of a split batch).
     lambda_span : (float, float), optional
-        First and last lambda (original units) of the automatic grid instead of the ones
+        First and last lambda of the automatic grid, in internal units, instead of the ones
         derived from this batch's ``lambda_max``; a chunk passes the span of the whole batch
-        (:func:`grid_span`), so every chunk runs on the batch's grid. Ignored with ``lambda_``.
+        (:func:`grid_span`), so every chunk runs on the batch's grid, bit for bit. Ignored
+        with ``lambda_``.
 
     Returns
     -------
@@ -785,13 +787,13 @@ def fit_path(
             null_dev,
             nan,
             {"dense": t_dense, "path": 0.0, "total": t_all},
-            lmax_models * scale,
+            lmax_models,
         )
     if user_lam is None:
         if span is None:
             first, top = _span(float(lmax_models.max()), float(Mv.max()), lambda_min_ratio)
         else:
-            first, top = span[0] / scale, span[1] / scale
+            first, top = span
         grid = list(np.geomspace(first, top, nlambda)) if nlambda > 1 else [top]
         ratio = (top / first) ** (1.0 / max(nlambda - 1, 1))
     else:
@@ -847,7 +849,7 @@ def fit_path(
             "path": time.perf_counter() - t0 - t_dense,
             "total": time.perf_counter() - t0,
         },
-        lmax_models * scale,
+        lmax_models,
     )
 
 
@@ -937,5 +939,5 @@ def _collect(
         lr=lr_path.double().cpu().numpy(),
         states=states,
         timing=timing,
-        lambda_max=lambda_max.double().cpu().numpy(),
+        lambda_max_internal=lambda_max.double().cpu().numpy(),
     )

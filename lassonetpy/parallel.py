@@ -8,15 +8,25 @@ imported). Otherwise the models are split into chunks, each fitted by a task in 
 
 1. ``phase="dense"``: the dense fits of the chunk's models and their ``lambda_max``;
 2. the common grid of each grid group (:func:`~lassonetpy.engine.grid_span` over all its
-   chunks' dense results), then the path of each chunk resumed from its dense fits
-   (``start=``, ``lambda_span=``);
+   chunks' dense results, bit for bit the grid of the single batch), then the path of each
+   chunk resumed from its dense fits (``start=``, ``lambda_span=``);
 
 and :func:`~lassonetpy.engine.concat_results` joins the chunks. Model ``b`` of the batch is
 initialised from child ``b`` of ``SeedSequence(seed)`` in whichever chunk it runs
-(``seed_children``), so the joined result equals the single batch up to floating-point
-rounding (observed: ~1e-12 relative in float64), except with dropout or mini-batches, whose
-random draws are shared by the models of one ``fit_path`` call (a warning says so). With a
-user ``lambda_`` the grid is known and each chunk runs in one task.
+(``seed_children``). With a user ``lambda_`` the grid is known and each chunk is one task.
+
+**What is identical.** For a given ``seed`` and ``n_tasks`` the result is identical wherever
+the chunks run (this process or any Dask workers, with the same number of torch threads per
+task): the same computations on the same shapes. A different split, and the single local
+batch, fit the same models from the same initial networks on the same grid, but the shared
+matrix product of a batch rounds differently with another number of models (~1e-16), and the
+path optimiser (momentum, stopping tests at ``tol``) can amplify that to the size of its
+optimisation error for a model at some lambdas (observed in float64 at the default
+``tol``: mostly ~1e-12 relative, now and then a few percent of one model's objective at a
+lambda). This is the same caveat as between a batch and a plain fit of one of its models. To
+reproduce a Dask run locally, pass its ``n_tasks`` (default on Dask: one task per model).
+Dropout and mini-batches draw from one random stream per engine call, so a split run is a
+different random realisation (a warning says so).
 
 ``parallel``: ``None`` (local), ``"dask"`` (the current ``distributed`` client,
 ``distributed.get_client()``) or a ``distributed.Client``. The prepared arrays are scattered
@@ -191,13 +201,6 @@ def resolve_parallel(parallel: Any) -> Any:
     raise bad_value("parallel", _EXPECTED, parallel)
 
 
-def _n_threads(client: Any) -> int:
-    try:
-        return max(1, int(sum(client.nthreads().values())))
-    except Exception:  # pragma: no cover - a client without workers yet
-        return 1
-
-
 def _split(groups: list[np.ndarray], n_tasks: int) -> list[tuple[int, np.ndarray]]:
     """Chunks ``(group, model indices)``: each grid group cut into about its share of tasks."""
     B = sum(len(g) for g in groups)
@@ -237,8 +240,8 @@ def fit_batch(
     parallel : None, "dask" or distributed.Client
         Where the chunks run (see :func:`resolve_parallel`).
     n_tasks : int, optional
-        Number of chunks (at least one per grid group). Default: one per grid group locally,
-        the number of worker threads (at most ``B``) on Dask.
+        Number of chunks (at least one per grid group). Default: one per grid group locally
+        (the plain batch), one per model on Dask (the result does not depend on the cluster).
     verbose : bool
         Progress bar over the tasks (or the engine's own bar for an unsplit local fit).
     label : str
@@ -300,7 +303,7 @@ def fit_batch(
     if kwargs.get("seed") is None:  # every chunk must use the same seed
         kwargs["seed"] = int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
     if n_tasks is None:
-        n_tasks = min(B, _n_threads(client)) if client is not None else len(groups)
+        n_tasks = B if client is not None else len(groups)
     chunks = _split(groups, n_tasks)
     backend: Any = _Local() if client is None else _Dask(client)
     job = backend.put(

@@ -112,7 +112,7 @@ class LassoNetPath:
             "epochs",
             "converged",
             "lr",
-            "lambda_max",
+            "lambda_max_internal",
         }
         changes: dict[str, Any] = {}
         for f in fields(result):

@@ -7,7 +7,8 @@ two disjoint halves of one random split). Here every subsample is one model of *
 engine call** (row masks), so all of them share one lambda grid, and the selection probability
 of every term at every lambda of that grid is the fraction of subsamples whose model has the
 term (a non-zero skip weight in its group). With ``parallel=`` the subsamples are split into
-chunks and fitted on a Dask cluster, with the same result.
+chunks and fitted on a Dask cluster (identical to a local run with the same ``n_tasks``; see
+:mod:`lassonetpy.parallel` for how a split compares with the single batch).
 
 **Error control.** For a lambda region :math:`\Lambda` (the largest lambdas of the grid)
 let :math:`q_\Lambda` be the expected number of terms selected by a subsample's model at some
@@ -419,10 +420,9 @@ def stability_selection(
         Seeds the subsamples and the networks (subsample ``b`` uses child ``b`` of
         ``SeedSequence(seed)``); no global random state is used.
     parallel : None, "dask" or dask.distributed.Client
-        Where the fits run (see :func:`lassonetpy.cv_lassonet`); same result.
+        Where the fits run (see :func:`lassonetpy.cv_lassonet`).
     n_tasks : int, optional
-        Number of chunks of subsamples (default: one locally, the number of worker threads
-        on Dask).
+        Number of chunks of subsamples (default: one locally, one per subsample on Dask).
     verbose : bool, default True
         Progress bar.
     **lassonet_kwargs
