@@ -233,7 +233,8 @@ def grid_span(parts: list[PathResult], lambda_min_ratio: float = 1e-2) -> tuple[
     Parameters
     ----------
     parts : list of PathResult
-        The ``phase="dense"`` results of every chunk of the batch.
+        The ``phase="dense"`` results of every chunk of the batch (or objects with their
+        ``lambda_max_internal`` and ``M``).
     lambda_min_ratio : float
         As given to :func:`fit_path`.
 

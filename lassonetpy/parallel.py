@@ -117,6 +117,20 @@ def _worker_task(
     return job.fit(idx, phase, start, span)
 
 
+@dataclass(frozen=True)
+class _DenseSummary:
+    """What the client needs of a chunk's dense phase (the networks stay where they are)."""
+
+    lambda_max_internal: np.ndarray
+    M: np.ndarray
+    timing: dict[str, float]
+
+
+def _summary(r: PathResult) -> _DenseSummary:
+    assert r.lambda_max_internal is not None
+    return _DenseSummary(r.lambda_max_internal, r.M, dict(r.timing))
+
+
 class _Local:
     """Runs tasks at once, in this process (torch's thread setting is left alone)."""
 
@@ -125,6 +139,9 @@ class _Local:
 
     def submit(self, job: Any, idx: np.ndarray, phase: str, start: Any, span: Any) -> Any:
         return job.fit(idx, phase, start, span)
+
+    def summarise(self, futures: list[Any]) -> list[Any]:
+        return [_summary(r) for r in futures]
 
     def wait(self, futures: list[Any], bar: Progress, note: str) -> list[Any]:
         bar.update(len(futures), note)
@@ -140,6 +157,9 @@ class _Dask:
 
     def submit(self, job: Any, idx: np.ndarray, phase: str, start: Any, span: Any) -> Any:
         return self.client.submit(_worker_task, job, idx, phase, start, span, pure=False)
+
+    def summarise(self, futures: list[Any]) -> list[Any]:
+        return [self.client.submit(_summary, f, pure=False) for f in futures]
 
     def wait(self, futures: list[Any], bar: Progress, note: str) -> list[Any]:
         from distributed import as_completed
@@ -173,7 +193,7 @@ def resolve_parallel(parallel: Any) -> Any:
     >>> try:
     ...     resolve_parallel("threads")
     ... except InputError as e:
-    ...     print(str(e)[:40])
+    ...     print(str(e)[:39])
     `parallel` must be None (this process),
     """
     if parallel is None:
@@ -328,7 +348,7 @@ def fit_batch(
         parts = backend.wait(futs, bar, "paths")
     else:
         dense_futs = [backend.submit(job, idx, "dense", None, None) for _, idx in chunks]
-        dense = backend.wait(dense_futs, bar, "dense fits")
+        dense = backend.wait(backend.summarise(dense_futs), bar, "dense fits")
         ratio = kwargs.get("lambda_min_ratio", 1e-2)
         spans = [
             grid_span([d for (g, _), d in zip(chunks, dense) if g == gi], ratio)

@@ -446,7 +446,7 @@ def stability_selection(
     >>> from lassonetpy.datasets import load_boston
     >>> st = stability_selection("medv ~ .", load_boston(), B=5, hidden=(8,), nlambda=10,
     ...                          seed=0, verbose=False)
-    >>> st.n_subsamples, st.subsamples.sum(1).min()
+    >>> st.n_subsamples, int(st.subsamples.sum(1).min())
     (10, 253)
     >>> float(st.max_prob["lstat"]) >= 0.6
     True
