@@ -160,7 +160,7 @@ class PathResult:
         if not -len(self.lambdas) <= index < len(self.lambdas):
             raise bad_value("index", f"an integer in 0..{len(self.lambdas) - 1}", index)
         p = self.params(index, model)
-        Z = torch.as_tensor((Xa - self.x_center) / self.x_scale, dtype=p.first.dtype)
+        Z = torch.tensor((Xa - self.x_center) / self.x_scale, dtype=p.first.dtype)
         with torch.no_grad():
             eta = forward(p, Z)[0].double().numpy()
         if offset is not None:
@@ -695,10 +695,13 @@ def fit_path(
                 "offset", f"finite, of shape ({n},) or ({n}, {O})", f"shape {off_a.shape}"
             )
         off_a = off_a / float(info.scale)  # the network works on the scaled response
-        off = torch.as_tensor(np.broadcast_to(off_a, (n, O)).copy(), dtype=dt, device=dev)
+        off = torch.tensor(np.broadcast_to(off_a, (n, O)), dtype=dt, device=dev)
 
     x_center, x_scale = _standardize(Xa, w, standardize)
-    Xs = torch.as_tensor((Xa - x_center) / x_scale, dtype=dt, device=dev)
+    # torch.tensor copies into torch's (64-byte aligned) memory: a float64 view of a numpy
+    # array would keep numpy's alignment, which varies between processes and changes how
+    # vectorised kernels round, so a chunk on a Dask worker would not repeat a local run.
+    Xs = torch.tensor((Xa - x_center) / x_scale, dtype=dt, device=dev)
     wm = mk * w[None, :]
     wm = wm / wm.sum(1, keepdims=True)
     # Randomness: one SeedSequence; model b is initialised from its b-th child, so model 0 of
@@ -708,8 +711,8 @@ def fit_path(
     gen.manual_seed(int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1)))
     prob = Problem(
         X=Xs,
-        y=fam.target(info, dt, dev),
-        w=torch.as_tensor(wm, dtype=dt, device=dev),
+        y=fam.target(info, dt, dev).clone(),
+        w=torch.tensor(wm, dtype=dt, device=dev),
         offset=off,
         family=fam,
         pen_weight=torch.as_tensor(pen_weight, dtype=dt, device=dev),

@@ -81,13 +81,13 @@ class _Job:
         span: tuple[float, float] | None = None,
     ) -> PathResult:
         return fit_path(
-            self.X,
-            self.y,
+            _fresh(self.X),
+            _fresh(self.y),
             self.family,
             groups=self.groups,
             penalty_factor=self.penalty_factor,
-            weights=self.weights,
-            offset=self.offset,
+            weights=_fresh(self.weights),
+            offset=_fresh(self.offset),
             masks=self.masks[idx],
             **({} if self.M is None else {"M": self.M[idx]}),
             seed_children=self.children[idx],
@@ -96,6 +96,20 @@ class _Job:
             lambda_span=span,
             **self.kwargs,
         )
+
+
+def _fresh(a: Any) -> Any:
+    """A copy in freshly allocated memory, in the same memory order.
+
+    Arrays unpickled on a Dask worker can sit at any byte offset (even 1 mod 8), and BLAS
+    rounds differently on unaligned data: a copy makes a chunk on a worker compute exactly
+    what it computes in this process.
+    """
+    if isinstance(a, np.ndarray):
+        return np.array(a, order="K", copy=True)
+    if hasattr(a, "copy") and hasattr(a, "to_numpy"):  # pandas
+        return a.copy(deep=True)
+    return a
 
 
 def _worker_task(

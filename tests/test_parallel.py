@@ -24,7 +24,7 @@ from lassonetpy import cv_lassonet, cva_lassonet, stability_selection
 from lassonetpy._inputs import _prepare
 from lassonetpy.engine import concat_results, fit_path, grid_span, take_models
 from lassonetpy.errors import InputError, LassoNetWarning
-from lassonetpy.parallel import _Job, _worker_task, fit_batch, resolve_parallel
+from lassonetpy.parallel import _fresh, _Job, _worker_task, fit_batch, resolve_parallel
 
 distributed = pytest.importorskip("distributed")
 
@@ -195,6 +195,18 @@ def test_cva_on_dask_split_by_M_is_the_local_run(client, reg):
         np.testing.assert_array_equal(b.cvm, a.cvm)
         _identical(b.path._result, a.path._result)
     assert remote.best_M == local.best_M
+
+
+def test_unpickled_arrays_are_copied_to_aligned_memory():
+    """Dask hands a worker arrays at any byte offset; BLAS then rounds differently."""
+    X = np.asfortranarray(np.arange(12.0).reshape(4, 3))
+    raw = bytearray(X.nbytes + 1)
+    odd = np.frombuffer(memoryview(raw)[1:], dtype=np.float64).reshape(3, 4).T  # F order, 1 mod 8
+    odd[...] = X  # the buffer is writable: same values
+    assert odd.__array_interface__["data"][0] % 8 == 1
+    fresh = _fresh(odd)
+    assert fresh.__array_interface__["data"][0] % 16 == 0
+    assert fresh.flags["F_CONTIGUOUS"] and np.array_equal(fresh, X)
 
 
 def _max_rel(a, b):
