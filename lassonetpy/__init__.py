@@ -5,9 +5,11 @@ from ._persist import load
 from .api import lassonet
 from .assess import assess, confusion
 from .cv import CVLassoNet, cv_lassonet
+from .cva import CVALassoNet, cva_lassonet
 from .path import LassoNetPath
 from .prox import group_hier_prox, hier_prox, soft_threshold
 from .rows import from_chunks
+from .stability import StabilitySelection, stability_selection
 
 __all__ = [
     "hier_prox",
@@ -18,6 +20,10 @@ __all__ = [
     "load",
     "cv_lassonet",
     "CVLassoNet",
+    "cva_lassonet",
+    "CVALassoNet",
+    "stability_selection",
+    "StabilitySelection",
     "assess",
     "confusion",
     "datasets",

@@ -45,6 +45,7 @@ from .cv_stats import (
     fold_weight_sums,
     make_folds,
 )
+from .engine import PathResult
 from .errors import InputError, InputTypeError, LassoNetWarning, bad_value
 from .families import get_family
 from .measures import (
@@ -56,6 +57,7 @@ from .measures import (
     measure_name,
     pointwise,
 )
+from .parallel import fit_batch
 from .path import LassoNetPath
 from .printing import format_lambda
 
@@ -454,6 +456,8 @@ def cv_lassonet(
     keep: bool = False,
     seed: int | None = None,
     verbose: bool = True,
+    parallel: Any = None,
+    n_tasks: int | None = None,
     **lassonet_kwargs: Any,
 ) -> CVLassoNet:
     """Cross-validate a LassoNet path, as glmnet's ``cv.glmnet``.
@@ -486,6 +490,16 @@ def cv_lassonet(
         Seeds both the fold assignment and the networks (reproducible; no global state).
     verbose : bool, default True
         Progress bar and the NA message (stderr).
+    parallel : None, "dask" or dask.distributed.Client, optional
+        Where the models run: ``None`` in this process (one batch); ``"dask"`` on the current
+        Dask client; or the given client. On Dask the batch is split by folds into
+        ``n_tasks`` chunks, each fitted by a task; the result is identical to a local run with
+        the same ``n_tasks``, and equals the single batch up to floating-point rounding
+        (which the path optimiser can amplify to its tolerance; see
+        :mod:`lassonetpy.parallel`).
+    n_tasks : int, optional
+        Number of chunks of models (default: one locally, one per model on Dask). Locally,
+        ``n_tasks > 1`` fits the chunks one after the other (less memory).
     **lassonet_kwargs
         Any other argument of :func:`lassonetpy.lassonet` (``hidden``, ``M``, ``nlambda``,
         ``lambda_``, ``weights``, ``offset``, ``penalty_factor``, ...).
@@ -518,22 +532,73 @@ nfolds=3, type_measure="class", seed=0)'
     """
     t0 = time.perf_counter()
     args = dict(locals())
-    allowed = set(FIT_ARGS) | set(_PREP_ARGS)
-    if unknown := sorted(set(lassonet_kwargs) - (allowed - {"seed", "verbose"})):
+    plan = _cv_plan(
+        "cv_lassonet",
+        formula,
+        data,
+        family,
+        X,
+        y,
+        nfolds,
+        foldid,
+        type_measure,
+        keep,
+        seed,
+        verbose,
+        lassonet_kwargs,
+    )
+    call, fit_call = _calls(args, lassonet_kwargs)
+    result = fit_batch(plan.prep, plan.masks, parallel=parallel, n_tasks=n_tasks, verbose=verbose)[
+        0
+    ]
+    return _cv_from_result(plan, result, call=call, fit_call=fit_call, keep=keep, t0=t0)
+
+
+@dataclass(frozen=True)
+class _CVPlan:
+    """A cross-validation before fitting: prepared data, folds, masks, measure."""
+
+    prep: Prepared
+    family: Any
+    foldid: np.ndarray
+    masks: np.ndarray
+    measure: str
+    grouped: bool
+    y_enc: np.ndarray
+
+
+def _cv_plan(
+    name: str,
+    formula: Any,
+    data: Any,
+    family: Any,
+    X: Any,
+    y: Any,
+    nfolds: int,
+    foldid: Any,
+    type_measure: str,
+    keep: Any,
+    seed: Any,
+    verbose: bool,
+    lassonet_kwargs: dict[str, Any],
+    exclude_args: tuple[str, ...] = (),
+) -> _CVPlan:
+    """Validate the arguments, prepare the data, make the folds and the ``1 + K`` masks."""
+    allowed = (set(FIT_ARGS) | set(_PREP_ARGS)) - {"seed", "verbose", *exclude_args}
+    if unknown := sorted(set(lassonet_kwargs) - allowed):
         raise InputTypeError(
-            f"Unknown argument(s) {unknown} for cv_lassonet(); it takes "
-            "nfolds, foldid, type_measure, keep, seed, verbose and the "
-            f"arguments of lassonet(): {sorted(allowed - {'seed', 'verbose'})}."
+            f"Unknown argument(s) {unknown} for {name}(); it takes "
+            "nfolds, foldid, type_measure, keep, seed, verbose, parallel, n_tasks and the "
+            f"arguments of lassonet(): {sorted(allowed)}."
         )
     if not isinstance(keep, (bool, np.bool_)):
         raise bad_value("keep", "True or False", keep, cls=InputTypeError)
     fam = get_family(family)
     measure = check_measure(type_measure, family_name(fam))
-    call, fit_call = _calls(args, lassonet_kwargs)
     prep = _prepare(formula, data, family, X=X, y=y, seed=seed, verbose=verbose, **lassonet_kwargs)
     if verbose and prep.n_dropped:
         print(
-            f"cv_lassonet: {prep.n_dropped} row(s) with missing values dropped (na.omit); "
+            f"{name}: {prep.n_dropped} row(s) with missing values dropped (na.omit); "
             f"{prep.X.shape[0]} used.",
             file=sys.stderr,
         )
@@ -552,16 +617,16 @@ nfolds=3, type_measure="class", seed=0)'
             "Too few (< 10) observations per fold for type_measure='auc'; changed "
             "to type_measure='deviance'. Alternatively, use fewer folds.",
             LassoNetWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
         measure = "deviance"
     grouped = not (n / K < 3 and MEASURES[measure].per_observation)
     if not grouped:
         warnings.warn(
-            "Option grouped=False enforced in cv_lassonet, since < 3 observations "
+            f"Option grouped=False enforced in {name}, since < 3 observations "
             "per fold: errors are per observation.",
             LassoNetWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
 
     w = np.ones(n) if prep.weights is None else prep.weights
@@ -572,17 +637,33 @@ nfolds=3, type_measure="class", seed=0)'
             "folds that each leave at least 2 training rows with positive weight",
             f"fold(s) {thin} leaving too few",
         )
+    return _CVPlan(prep, fam, fid, masks, measure, grouped, y_enc)
 
-    result = prep.fit(masks=masks)
+
+def _cv_from_result(
+    plan: _CVPlan,
+    result: PathResult,
+    *,
+    call: str,
+    fit_call: str,
+    keep: bool,
+    t0: float,
+) -> CVLassoNet:
+    """A :class:`CVLassoNet` from the engine result of the ``1 + K`` models of ``plan``.
+
+    ``result`` holds the full-data model first, then the model of each fold (a slice of a
+    larger batch, e.g. one ``M`` of :func:`~lassonetpy.cva_lassonet`, works the same).
+    """
+    prep, fid, measure, grouped = plan.prep, plan.foldid, plan.measure, plan.grouped
     t_fit = time.perf_counter()
     pred = _oof_predictions(prep, result, fid)
-    fam_name = family_name(fam)
+    fam_name = family_name(plan.family)
     if grouped:
-        errs = fold_errors(measure, y_enc, pred, fid, prep.weights, fam_name)
+        errs = fold_errors(measure, plan.y_enc, pred, fid, prep.weights, fam_name)
         fw = fold_weight_sums(fid, prep.weights)
     else:
-        errs = pointwise(measure, fam_name, y_enc, pred).T
-        fw = w
+        errs = pointwise(measure, fam_name, plan.y_enc, pred).T
+        fw = np.ones(prep.X.shape[0]) if prep.weights is None else prep.weights
     stats = cv_summary(errs, fw)
     choice = choose_lambda(result.lambdas, stats.cvm, stats.cvsd, maximize=is_maximized(measure))
     path = _build_path(prep, result, 0, call=fit_call)

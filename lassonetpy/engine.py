@@ -16,7 +16,7 @@ starts until no penalised feature is left. All models run in lock-step on one gr
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -50,7 +50,7 @@ from .trainer import (
     train_lambda,
 )
 
-__all__ = ["fit_path", "PathResult"]
+__all__ = ["fit_path", "PathResult", "grid_span", "concat_results", "take_models"]
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,16 @@ class PathResult:
     epochs : ndarray of shape (B, L)
         Epochs used at each lambda; ``converged`` tells whether the tolerance was met.
     lr : ndarray of shape (B,)
-        Path step size of each model.
+        Path step size of each model (NaN in a ``phase="dense"`` result).
     states : list of PathState
         Network parameters of every model at each path point, with the input columns that
         are zero in every model left out (:class:`lassonetpy._states.PathState`; indexing it
         gives the full tensors). Use :meth:`params` for one model.
+    lambda_max_internal : ndarray of shape (B,)
+        Each model's ``lambda_max`` after its dense fit (the smallest lambda at which its
+        input-free model is stationary) in the engine's internal units: multiply by
+        ``response.scale`` for original units. Kept exactly as computed, so that the chunks of a
+        split batch derive the batch's grid bit for bit (:func:`grid_span`).
     """
 
     family: Family
@@ -108,6 +113,7 @@ class PathResult:
     lr: np.ndarray
     states: list[PathState] = field(repr=False)
     timing: dict[str, float] = field(default_factory=dict)
+    lambda_max_internal: np.ndarray | None = None
 
     @property
     def classes(self) -> np.ndarray | None:
@@ -155,7 +161,7 @@ class PathResult:
         if not -len(self.lambdas) <= index < len(self.lambdas):
             raise bad_value("index", f"an integer in 0..{len(self.lambdas) - 1}", index)
         p = self.params(index, model)
-        Z = torch.as_tensor((Xa - self.x_center) / self.x_scale, dtype=p.first.dtype)
+        Z = torch.tensor((Xa - self.x_center) / self.x_scale, dtype=p.first.dtype)
         with torch.no_grad():
             eta = forward(p, Z)[0].double().numpy()
         if offset is not None:
@@ -183,6 +189,201 @@ def _check_M(M: Any, B: int) -> np.ndarray:
     if not np.isfinite(Mv).all() or (Mv < 0).any():
         raise bad_value("M", f"a number >= 0 (or {B} of them, one per model)", M)
     return Mv
+
+
+def _check_children(children: Any, B: int) -> np.ndarray:
+    if children is None:
+        return np.arange(B)
+    try:
+        c = np.asarray(children)
+        ok = c.shape == (B,) and c.dtype.kind in "iu" and bool((c >= 0).all())
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise bad_value("seed_children", f"{B} non-negative integers (one per model)", children)
+    return c.astype(np.int64)
+
+
+def _check_span(span: Any) -> tuple[float, float] | None:
+    if span is None:
+        return None
+    try:
+        a, b = (float(v) for v in span)
+    except (TypeError, ValueError):
+        a, b = np.nan, np.nan
+    if not (np.isfinite(a) and np.isfinite(b) and 0 < a <= b):
+        raise bad_value("lambda_span", "two finite lambdas 0 < first <= last", span)
+    return a, b
+
+
+def _span(lmax: float, M_max: float, lambda_min_ratio: float) -> tuple[float, float]:
+    """First and last lambda of the automatic grid from the batch's ``lambda_max``."""
+    if not lmax > 0:
+        lmax = 1.0
+    # At M = 0 (the Lasso) every feature is gone at lmax. With M > 0 the network can keep
+    # a feature with a tiny skip weight (the output layer is unpenalised), so features
+    # leave up to about 100 lmax on real data: the grid spans that too, and is extended
+    # with the same ratio if some feature is still left at its end.
+    top = lmax if M_max == 0 else lmax / lambda_min_ratio
+    return lmax * lambda_min_ratio, top
+
+
+def grid_span(parts: list[PathResult], lambda_min_ratio: float = 1e-2) -> tuple[float, float]:
+    """First and last lambda of the grid of a batch fitted in chunks (internal units).
+
+    Parameters
+    ----------
+    parts : list of PathResult
+        The ``phase="dense"`` results of every chunk of the batch (or objects with their
+        ``lambda_max_internal`` and ``M``).
+    lambda_min_ratio : float
+        As given to :func:`fit_path`.
+
+    Returns
+    -------
+    (float, float)
+        In internal units: what the single batch computes from the largest ``lambda_max`` and
+        the largest ``M`` over all its models; pass it as ``lambda_span`` to each chunk.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 4)); y = X[:, 0] + 0.1 * rng.normal(size=60)
+    >>> masks = np.ones((3, 60), bool); masks[1, :20] = False; masks[2, 20:40] = False
+    >>> kw = dict(hidden=(4,), seed=0, dtype="float64")
+    >>> dense = [fit_path(X, y, masks=masks[:2], phase="dense", **kw),
+    ...          fit_path(X, y, masks=masks[2:], seed_children=[2], phase="dense", **kw)]
+    >>> lo, hi = grid_span(dense)
+    >>> bool(hi == 100 * max(r.lambda_max_internal.max() for r in dense))
+    True
+    """
+    if any(r.lambda_max_internal is None for r in parts):
+        raise bad_value("parts", "phase='dense' results of fit_path", parts)
+    lmax = max(float(np.max(r.lambda_max_internal)) for r in parts)  # type: ignore[arg-type]
+    return _span(lmax, max(float(r.M.max()) for r in parts), lambda_min_ratio)
+
+
+_PER_MODEL_PATH = (
+    "selected",
+    "n_selected",
+    "n_groups",
+    "beta",
+    "a0",
+    "loss",
+    "objective",
+    "deviance",
+    "dev_ratio",
+)
+
+
+def take_models(result: PathResult, idx: Any) -> PathResult:
+    """The models ``idx`` of a batch result (same grid), as a result of their own.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 3)); y = X[:, 0]
+    >>> res = fit_path(X, y, masks=np.ones((3, 40)), hidden=(4,), lambda_=[0.1, 1.0], seed=0)
+    >>> take_models(res, [2, 0]).n_models
+    2
+    """
+    ix = np.asarray(idx, dtype=np.int64)
+    ch: dict[str, Any] = {
+        k: getattr(result, k)[ix]
+        for k in (*_PER_MODEL_PATH, "epochs", "converged", "M", "null_deviance", "lr")
+    }
+    if result.lambda_max_internal is not None:
+        ch["lambda_max_internal"] = result.lambda_max_internal[ix]
+    tix = torch.as_tensor(ix)
+    ch["states"] = [PathState.compact([t[tix] for t in st]) for st in result.states]
+    return replace(result, **ch)
+
+
+def concat_results(parts: list[PathResult], order: Any = None) -> PathResult:
+    """Join the results of the chunks of one batch into the single batch's result.
+
+    A chunk whose path ended earlier (all its models empty) is padded with what the single
+    batch holds for a frozen model: its last state repeated, 0 epochs, converged.
+
+    Parameters
+    ----------
+    parts : list of PathResult
+        Chunk results on the same grid (their lambdas are prefixes of the longest one's).
+    order : array-like of int, optional
+        Position in the joined batch of each model of the concatenated chunks (default:
+        chunks in order).
+
+    Returns
+    -------
+    PathResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 4)); y = X[:, 0] + 0.1 * rng.normal(size=60)
+    >>> kw = dict(hidden=(4,), seed=0, lambda_=[0.01, 0.1, 1.0])
+    >>> a = fit_path(X, y, **kw)
+    >>> b = fit_path(X, y, masks=np.arange(60) % 2 == 0, seed_children=[1], **kw)
+    >>> concat_results([a, b]).beta.shape[:2]
+    (2, 4)
+    """
+    longest = max(parts, key=lambda r: len(r.lambdas))
+    L = len(longest.lambdas)
+    for r in parts:
+        k = len(r.lambdas)
+        if not np.allclose(r.lambdas, longest.lambdas[:k], rtol=1e-12, atol=0):
+            raise bad_value(
+                "parts", "chunk results on one lambda grid", [len(q.lambdas) for q in parts]
+            )
+
+    def pad(a: np.ndarray, fill: Any = None) -> np.ndarray:
+        k = a.shape[1]
+        if k == L:
+            return a
+        tail = (
+            np.repeat(a[:, -1:], L - k, axis=1)
+            if fill is None
+            else np.full((a.shape[0], L - k, *a.shape[2:]), fill, dtype=a.dtype)
+        )
+        return np.concatenate([a, tail], axis=1)
+
+    perm = None
+    if order is not None:
+        perm = np.argsort(np.asarray(order))
+
+    def cat(arrs: list[np.ndarray]) -> np.ndarray:
+        out = np.concatenate(arrs, axis=0)
+        return out if perm is None else out[perm]
+
+    changes: dict[str, Any] = {
+        name: cat([pad(getattr(r, name)) for r in parts]) for name in _PER_MODEL_PATH
+    }
+    changes["epochs"] = cat([pad(r.epochs, 0) for r in parts])
+    changes["converged"] = cat([pad(r.converged, True) for r in parts])
+    for name in ("M", "null_deviance", "lr"):
+        changes[name] = cat([getattr(r, name) for r in parts])
+    changes["lambda_max_internal"] = (
+        None
+        if any(r.lambda_max_internal is None for r in parts)
+        else cat([np.asarray(r.lambda_max_internal) for r in parts])
+    )
+    states = []
+    for i in range(L):
+        ts = [torch.cat(z, 0) for z in zip(*(r.states[min(i, len(r.lambdas) - 1)] for r in parts))]
+        states.append(
+            PathState.compact(ts if perm is None else [t[torch.as_tensor(perm)] for t in ts])
+        )
+    changes["states"] = states
+    changes["lambdas"] = longest.lambdas
+    timing: dict[str, float] = {}
+    for r in parts:
+        for key, v in r.timing.items():
+            timing[key] = timing.get(key, 0.0) + float(v)
+    changes["timing"] = timing
+    return replace(longest, **changes)
 
 
 def _group_index(groups: Any, d: int) -> GroupIndex | None:
@@ -227,24 +428,33 @@ def _sync_every(dev: torch.device) -> int:
 
 
 def _null_fit(prob: Problem, O: int) -> torch.Tensor:
-    """Intercept-only linear predictor per model (B, O), honouring the offset."""
+    """Intercept-only linear predictor per model (B, O), honouring the offset.
+
+    With an offset each model gets its own L-BFGS solve (one joint solve of the summed losses
+    would couple the models through the line search), so a model's null fit does not depend
+    on the other models of its batch.
+    """
     eta0 = prob.family.null_eta(prob.y, prob.w)
     if prob.offset is None:
         return eta0
-    c = eta0.clone().requires_grad_(True)
-    opt = torch.optim.LBFGS([c], max_iter=50, line_search_fn="strong_wolfe")
     n = prob.X.shape[0]
     offset = prob.offset
+    out = []
+    for b in range(eta0.shape[0]):
+        c = eta0[b : b + 1].clone().requires_grad_(True)
+        wb = prob.w[b : b + 1]
+        opt = torch.optim.LBFGS([c], max_iter=50, line_search_fn="strong_wolfe")
 
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        eta = c.unsqueeze(1).expand(-1, n, -1) + offset
-        loss = prob.family.loss(eta, prob.y, prob.w).sum()
-        loss.backward()
-        return loss
+        def closure(c: torch.Tensor = c, wb: torch.Tensor = wb, opt: Any = opt) -> torch.Tensor:
+            opt.zero_grad()
+            eta = c.unsqueeze(1).expand(-1, n, -1) + offset
+            loss = prob.family.loss(eta, prob.y, wb).sum()
+            loss.backward()
+            return loss
 
-    opt.step(closure)
-    return c.detach()
+        opt.step(closure)
+        out.append(c.detach())
+    return torch.cat(out, 0)
 
 
 def _null_model(p: Params, prob: Problem, eta0: torch.Tensor) -> Params:
@@ -304,6 +514,10 @@ def fit_path(
     device: Any = "cpu",
     dtype: Any = "float32",
     verbose: bool = False,
+    seed_children: Any = None,
+    phase: str = "full",
+    start: PathResult | None = None,
+    lambda_span: tuple[float, float] | None = None,
 ) -> PathResult:
     r"""Fit a batch of LassoNet models along a lambda path (numpy in, :class:`PathResult` out).
 
@@ -370,10 +584,35 @@ def fit_path(
         ``"float32"`` or ``"float64"``.
     verbose : bool
         Show a progress bar.
+    seed_children : array-like of int, shape (B,), optional
+        Batch splitting: model ``b`` is initialised from child ``seed_children[b]`` of
+        ``SeedSequence(seed)`` (default ``0..B-1``). A chunk of a larger batch passes the
+        models' positions in that batch, so they start as they would there.
+    phase : {"full", "dense"}
+        ``"dense"`` stops after the dense fit: the result holds only ``lambdas = [0]``, the
+        dense networks and ``lambda_max_internal`` (the first phase of a split batch).
+    start : PathResult, optional
+        A ``phase="dense"`` result of the same models and data: its dense networks are taken
+        instead of training them again (the second phase of a split batch).
+    lambda_span : (float, float), optional
+        First and last lambda of the automatic grid, in internal units, instead of the ones
+        derived from this batch's ``lambda_max``; a chunk passes the span of the whole batch
+        (:func:`grid_span`), so every chunk runs on the batch's grid, bit for bit. Ignored
+        with ``lambda_``.
 
     Returns
     -------
     PathResult
+
+    Notes
+    -----
+    **Splitting a batch.** The models of a batch interact only through the lambda grid (the
+    largest ``lambda_max`` over the batch, known after all dense fits) and, with dropout or
+    mini-batches, through the one random stream they share. A batch of deterministic models
+    (``dropout=0``, full batch) fitted in chunks -- ``phase="dense"`` per chunk, then
+    :func:`grid_span` over all chunks, then ``start=`` and ``lambda_span=`` per chunk, then
+    :func:`concat_results` -- gives the same models, up to floating-point rounding, as the
+    single batch (:mod:`lassonetpy.parallel` does this, locally or on Dask).
 
     Examples
     --------
@@ -427,6 +666,19 @@ def fit_path(
             raise bad_value("masks", "at least 2 training rows per model", mk.sum(1).tolist())
     B = mk.shape[0]
     Mv = _check_M(M, B)
+    children = _check_children(seed_children, B)
+    if phase not in ("full", "dense"):
+        raise bad_value("phase", "'full' or 'dense'", phase)
+    if start is not None and (
+        not isinstance(start, PathResult)
+        or start.n_models != B
+        or start.lambdas[0] != 0
+        or start.x_center.shape != (d,)
+    ):
+        raise bad_value(
+            "start", f"a phase='dense' PathResult of the same {B} model(s) and {d} columns", start
+        )
+    span = _check_span(lambda_span)
 
     gi = _group_index(groups, d)
     G = d if gi is None else gi.n_groups
@@ -444,10 +696,13 @@ def fit_path(
                 "offset", f"finite, of shape ({n},) or ({n}, {O})", f"shape {off_a.shape}"
             )
         off_a = off_a / float(info.scale)  # the network works on the scaled response
-        off = torch.as_tensor(np.broadcast_to(off_a, (n, O)).copy(), dtype=dt, device=dev)
+        off = torch.tensor(np.broadcast_to(off_a, (n, O)), dtype=dt, device=dev)
 
     # one streaming pass for the column statistics; in memory, the standardised copy is then
-    # filled block by block (no float64 temporaries of the whole matrix)
+    # filled block by block (no float64 temporaries of the whole matrix). Blocks are copied
+    # into torch's own (64-byte aligned) memory: a view of a numpy array keeps numpy's
+    # alignment, which varies between processes and changes how vectorised kernels round, so
+    # a chunk on a Dask worker would not repeat a local run.
     rows.standardize(w, standardize)
     x_center, x_scale = rows.center, rows.scale
     Xs: torch.Tensor | ChunkedRows = rows if out_of_core else rows.materialize()
@@ -460,8 +715,8 @@ def fit_path(
     gen.manual_seed(int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1)))
     prob = Problem(
         X=Xs,
-        y=fam.target(info, dt, dev),
-        w=torch.as_tensor(wm, dtype=dt, device=dev),
+        y=fam.target(info, dt, dev).clone(),
+        w=torch.tensor(wm, dtype=dt, device=dev),
         offset=off,
         family=fam,
         pen_weight=torch.as_tensor(pen_weight, dtype=dt, device=dev),
@@ -483,50 +738,76 @@ def fit_path(
         check_every=5 if tol >= 1e-3 else (10 if tol >= 1e-6 else 20),
         sync_every=_sync_every(dev),
     )
-    inits = []
-    for child in ss.spawn(B):
-        g = torch.Generator().manual_seed(
-            int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
-        )
-        inits.append(init_params(1, d, hidden_t, O, generator=g, dtype=dt, device=dev))
-    p = inits[0].like([torch.cat(ts, 0) for ts in zip(*(q.tensors() for q in inits))])
     eta0 = _null_fit(prob, O)
     with torch.no_grad():
         prob.null_loss = fam.loss(
             eta0.unsqueeze(1).expand(-1, n, -1) + (off if off is not None else 0), prob.y, prob.w
         )
-    with torch.no_grad():
-        (eta_sum,) = summed_over_rows(p, prob, [lambda eta, y, w: eta.sum(1)], offset=False)
-        p.biases[-1] = p.biases[-1] + eta0 - eta_sum / n
-
     scale = float(info.scale)
     user_lam = None if lambda_ is None else check_lambda_seq(lambda_) / scale
     bar = Progress(1 + (nlambda if user_lam is None else len(user_lam)), "path", verbose)
-    bar.update(0, "dense fit")
-    p, dense_epochs = train_dense(p, prob, cfg)
+    if start is None:
+        inits = []
+        for c in children:
+            # child c of SeedSequence(seed), as ss.spawn() would make it
+            child = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, int(c)))
+            g = torch.Generator().manual_seed(
+                int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+            )
+            inits.append(init_params(1, d, hidden_t, O, generator=g, dtype=dt, device=dev))
+        p = inits[0].like([torch.cat(ts, 0) for ts in zip(*(q.tensors() for q in inits))])
+        with torch.no_grad():
+            (eta_sum,) = summed_over_rows(p, prob, [lambda eta, y, w: eta.sum(1)], offset=False)
+            p.biases[-1] = p.biases[-1] + eta0 - eta_sum / n
+        bar.update(0, "dense fit")
+        p, dense_epochs = train_dense(p, prob, cfg)
+        bar.update(1, "dense fit done")
+    else:
+        nw = len(hidden_t)
+        ts = [t.to(dtype=dt, device=dev).clone() for t in start.states[0].tensors()]
+        p = Params(ts[0], ts[1 : 1 + nw], ts[1 + nw :], O)
+        dense_epochs = torch.as_tensor(start.epochs[:, 0], dtype=torch.long, device=dev)
+        bar.update(1, "dense fit given")
     t_dense = time.perf_counter() - t0
-    bar.update(1, "dense fit done")
 
     with torch.no_grad():
         null_dev = prob.family.deviance(
             eta0.unsqueeze(1).expand(-1, n, -1) + (off if off is not None else 0), prob.y, prob.w
         )
+    lmax_models = _lambda_max(p, prob, eta0)
+    ones = torch.ones(B, dtype=torch.bool, device=dev)
+    if phase == "dense":
+        bar.close()
+        t_all = time.perf_counter() - t0
+        nan = torch.full((B,), float("nan"), dtype=torch.float64)
+        return _collect(
+            [(0.0, PathState.compact(p.tensors()), dense_epochs, ones)],
+            fam,
+            info,
+            hidden_t,
+            Mv,
+            x_center,
+            x_scale,
+            gi,
+            d,
+            pen_weight,
+            prob,
+            cfg,
+            null_dev,
+            nan,
+            {"dense": t_dense, "path": 0.0, "total": t_all},
+            lmax_models,
+        )
     if user_lam is None:
-        lmax = float(_lambda_max(p, prob, eta0).max())
-        if not lmax > 0:
-            lmax = 1.0
-        # At M = 0 (the Lasso) every feature is gone at lmax. With M > 0 the network can keep
-        # a feature with a tiny skip weight (the output layer is unpenalised), so features
-        # leave up to about 100 lmax on real data: the grid spans that too, and is extended
-        # with the same ratio if some feature is still left at its end.
-        top = lmax if float(Mv.max()) == 0 else lmax / lambda_min_ratio
-        grid = list(np.geomspace(lmax * lambda_min_ratio, top, nlambda)) if nlambda > 1 else [top]
-        ratio = (top / (lmax * lambda_min_ratio)) ** (1.0 / max(nlambda - 1, 1))
+        if span is None:
+            first, top = _span(float(lmax_models.max()), float(Mv.max()), lambda_min_ratio)
+        else:
+            first, top = span
+        grid = list(np.geomspace(first, top, nlambda)) if nlambda > 1 else [top]
+        ratio = (top / first) ** (1.0 / max(nlambda - 1, 1))
     else:
         grid = [float(v) for v in user_lam if v > 0]
         ratio = None
-    # Curvature is smallest at an (over)fitted dense model and larger towards the input-free
-    # model: take the step size safe at both ends of the path.
     # Step size: 1/L at the dense fit is only a start. The curvature grows towards the
     # input-free model, and the trainer halves a model's step whenever a lambda diverges, so
     # the step adapts along the path (the null model's 1/L, up to 30x smaller on MICE, would
@@ -535,7 +816,6 @@ def fit_path(
     state = LambdaState(prev=[t.clone() for t in p.tensors()], lr=lr_path)
 
     records: list[tuple[float, PathState, torch.Tensor, torch.Tensor]] = []
-    ones = torch.ones(B, dtype=torch.bool, device=dev)
     # states leave the device at once, compact (dead columns dropped): at d = 5000, K = 1000
     # a full copy per lambda would be 20 MB each
     records.append((0.0, PathState.compact(p.tensors()), dense_epochs, ones))
@@ -580,6 +860,7 @@ def fit_path(
             "path": time.perf_counter() - t0 - t_dense,
             "total": time.perf_counter() - t0,
         },
+        lmax_models,
     )
 
 
@@ -599,6 +880,7 @@ def _collect(
     null_dev,
     lr_path,
     timing,
+    lambda_max,
 ) -> PathResult:
     scale = float(info.scale)
     lambdas = np.array([r[0] for r in records]) * scale
@@ -671,4 +953,5 @@ def _collect(
         lr=lr_path.double().cpu().numpy(),
         states=states,
         timing=timing,
+        lambda_max_internal=lambda_max.double().cpu().numpy(),
     )

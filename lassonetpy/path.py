@@ -112,11 +112,12 @@ class LassoNetPath:
             "epochs",
             "converged",
             "lr",
+            "lambda_max_internal",
         }
         changes: dict[str, Any] = {}
         for f in fields(result):
             v = getattr(result, f.name)
-            if f.name in per_model:
+            if f.name in per_model and v is not None:
                 changes[f.name] = _ro(v[model : model + 1])
             elif isinstance(v, np.ndarray):
                 changes[f.name] = _ro(v)

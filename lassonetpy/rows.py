@@ -117,7 +117,7 @@ class ChunkedRows:
 
     def _to_tensor(self, block: np.ndarray) -> torch.Tensor:
         z = (block - self.center) / self.scale
-        return torch.as_tensor(z, dtype=self.dtype).to(self.device)
+        return torch.tensor(z, dtype=self.dtype, device=self.device)  # own, aligned memory
 
     def chunks(self) -> Iterator[tuple[slice, torch.Tensor]]:
         """``(rows, block)`` over all rows in order."""

@@ -1,0 +1,390 @@
+"""Fit a batch of models in chunks: in this process (the default) or on a Dask cluster.
+
+:func:`cv_lassonet`, :func:`stability_selection` and :func:`cva_lassonet` describe their work
+as one batch of models (row masks, per-model ``M``, per-model seeds) on the prepared data, and
+call :func:`fit_batch`. Without ``parallel`` and ``n_tasks`` that is one plain
+:func:`~lassonetpy.engine.fit_path` call per grid group (nothing else happens; Dask is never
+imported). Otherwise the models are split into chunks, each fitted by a task in two phases:
+
+1. ``phase="dense"``: the dense fits of the chunk's models and their ``lambda_max``;
+2. the common grid of each grid group (:func:`~lassonetpy.engine.grid_span` over all its
+   chunks' dense results, bit for bit the grid of the single batch), then the path of each
+   chunk resumed from its dense fits (``start=``, ``lambda_span=``);
+
+and :func:`~lassonetpy.engine.concat_results` joins the chunks. Model ``b`` of the batch is
+initialised from child ``b`` of ``SeedSequence(seed)`` in whichever chunk it runs
+(``seed_children``). With a user ``lambda_`` the grid is known and each chunk is one task.
+
+**What is identical.** For a given ``seed`` and ``n_tasks`` the result is identical wherever
+the chunks run (this process or any Dask workers, with the same number of torch threads per
+task): the same computations on the same shapes. A different split, and the single local
+batch, fit the same models from the same initial networks on the same grid, but the shared
+matrix product of a batch rounds differently with another number of models (~1e-16), and the
+path optimiser (momentum, stopping tests at ``tol``) can amplify that to the size of its
+optimisation error for a model at some lambdas (observed in float64 at the default
+``tol``: mostly ~1e-12 relative, now and then a few percent of one model's objective at a
+lambda). This is the same caveat as between a batch and a plain fit of one of its models. To
+reproduce a Dask run locally, pass its ``n_tasks`` (default on Dask: one task per model).
+Dropout and mini-batches draw from one random stream per engine call, so a split run is a
+different random realisation (a warning says so).
+
+``parallel``: ``None`` (local), ``"dask"`` (the current ``distributed`` client,
+``distributed.get_client()``) or a ``distributed.Client``. The prepared arrays are scattered
+to the cluster once; each task sets ``torch.set_num_threads`` to its worker's thread count.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from ._inputs import Prepared
+from ._progress import Progress
+from .engine import PathResult, concat_results, fit_path, grid_span
+from .errors import InputError, LassoNetWarning, bad_value
+
+__all__ = ["fit_batch", "resolve_parallel", "DASK_HINT"]
+
+#: How to get Dask, quoted in every error about it.
+DASK_HINT = 'Install it with: pip install "lassonetpy[dask]"'
+
+_EXPECTED = "None (this process), 'dask' (the current Dask client) or a dask.distributed.Client"
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every task needs: the prepared arrays and the batch's models (shipped once)."""
+
+    X: np.ndarray
+    y: Any
+    family: Any
+    groups: list[list[int]]
+    penalty_factor: np.ndarray | None
+    weights: np.ndarray | None
+    offset: np.ndarray | None
+    masks: np.ndarray
+    M: np.ndarray | None
+    children: np.ndarray
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def fit(
+        self,
+        idx: np.ndarray,
+        phase: str = "full",
+        start: PathResult | None = None,
+        span: tuple[float, float] | None = None,
+    ) -> PathResult:
+        return fit_path(
+            _fresh(self.X),
+            _fresh(self.y),
+            self.family,
+            groups=self.groups,
+            penalty_factor=self.penalty_factor,
+            weights=_fresh(self.weights),
+            offset=_fresh(self.offset),
+            masks=self.masks[idx],
+            **({} if self.M is None else {"M": self.M[idx]}),
+            seed_children=self.children[idx],
+            phase=phase,
+            start=start,
+            lambda_span=span,
+            **self.kwargs,
+        )
+
+
+def _fresh(a: Any) -> Any:
+    """A copy in freshly allocated memory, in the same memory order.
+
+    Arrays unpickled on a Dask worker can sit at any byte offset (even 1 mod 8), and BLAS
+    rounds differently on unaligned data: a copy makes a chunk on a worker compute exactly
+    what it computes in this process.
+    """
+    if isinstance(a, np.ndarray):
+        return np.array(a, order="K", copy=True)
+    if hasattr(a, "copy") and hasattr(a, "to_numpy"):  # pandas
+        return a.copy(deep=True)
+    return a
+
+
+def _worker_task(
+    job: _Job,
+    idx: np.ndarray,
+    phase: str,
+    start: PathResult | None,
+    span: tuple[float, float] | None,
+) -> PathResult:
+    """A chunk on a Dask worker: torch uses the worker's threads, never every core."""
+    from distributed import get_worker
+
+    try:
+        worker = get_worker()
+        state = getattr(worker, "state", worker)  # WorkerState (distributed >= 2022.11)
+        torch.set_num_threads(max(1, int(getattr(state, "nthreads", 1))))
+    except (ValueError, AttributeError):  # not on a worker (e.g. a synchronous scheduler)
+        pass
+    return job.fit(idx, phase, start, span)
+
+
+@dataclass(frozen=True)
+class _DenseSummary:
+    """What the client needs of a chunk's dense phase (the networks stay where they are)."""
+
+    lambda_max_internal: np.ndarray
+    M: np.ndarray
+    timing: dict[str, float]
+
+
+def _summary(r: PathResult) -> _DenseSummary:
+    assert r.lambda_max_internal is not None
+    return _DenseSummary(r.lambda_max_internal, r.M, dict(r.timing))
+
+
+class _Local:
+    """Runs tasks at once, in this process (torch's thread setting is left alone)."""
+
+    def put(self, job: _Job) -> Any:
+        return job
+
+    def submit(self, job: Any, idx: np.ndarray, phase: str, start: Any, span: Any) -> Any:
+        return job.fit(idx, phase, start, span)
+
+    def summarise(self, futures: list[Any]) -> list[Any]:
+        return [_summary(r) for r in futures]
+
+    def wait(self, futures: list[Any], bar: Progress, note: str) -> list[Any]:
+        bar.update(len(futures), note)
+        return futures
+
+
+class _Dask:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def put(self, job: _Job) -> Any:
+        return self.client.scatter(job, hash=False)
+
+    def submit(self, job: Any, idx: np.ndarray, phase: str, start: Any, span: Any) -> Any:
+        return self.client.submit(_worker_task, job, idx, phase, start, span, pure=False)
+
+    def summarise(self, futures: list[Any]) -> list[Any]:
+        return [self.client.submit(_summary, f, pure=False) for f in futures]
+
+    def wait(self, futures: list[Any], bar: Progress, note: str) -> list[Any]:
+        from distributed import as_completed
+
+        for _ in as_completed(futures):
+            bar.update(1, note)
+        return self.client.gather(futures)
+
+
+def resolve_parallel(parallel: Any) -> Any:
+    """``parallel`` argument -> a Dask client, or None for this process.
+
+    Parameters
+    ----------
+    parallel : None, "dask" or distributed.Client
+        ``"dask"`` takes the current client (``distributed.get_client()``).
+
+    Returns
+    -------
+    distributed.Client or None
+
+    Raises
+    ------
+    InputError
+        Any other value; ``"dask"`` without Dask installed or without a running client.
+
+    Examples
+    --------
+    >>> resolve_parallel(None) is None
+    True
+    >>> try:
+    ...     resolve_parallel("threads")
+    ... except InputError as e:
+    ...     print(str(e)[:39])
+    `parallel` must be None (this process),
+    """
+    if parallel is None:
+        return None
+    if isinstance(parallel, str) and parallel == "dask":
+        try:
+            import distributed
+        except ImportError:
+            raise InputError(
+                f"parallel='dask' needs Dask's `distributed`, which is not installed. {DASK_HINT}"
+            ) from None
+        try:
+            return distributed.get_client()
+        except ValueError:
+            raise InputError(
+                "parallel='dask' uses the current Dask client, but there is none. Start one "
+                "first: `from dask.distributed import Client; client = Client()` (a local "
+                'cluster) or `Client("tcp://scheduler:8786")`, or pass parallel=client.'
+            ) from None
+    dist = sys.modules.get("distributed")  # a client exists only if distributed was imported
+    if dist is not None and isinstance(parallel, dist.Client):
+        if parallel.status not in ("running", "connecting", "newly-created"):
+            raise bad_value("parallel", "a running dask.distributed.Client", parallel)
+        return parallel
+    raise bad_value("parallel", _EXPECTED, parallel)
+
+
+def _split(groups: list[np.ndarray], n_tasks: int) -> list[tuple[int, np.ndarray]]:
+    """Chunks ``(group, model indices)``: each grid group cut into about its share of tasks."""
+    B = sum(len(g) for g in groups)
+    out = []
+    for gi, g in enumerate(groups):
+        k = max(1, min(len(g), int(round(n_tasks * len(g) / B))))
+        out += [(gi, c) for c in np.array_split(g, k)]
+    return out
+
+
+def fit_batch(
+    prep: Prepared,
+    masks: np.ndarray,
+    *,
+    M: Any = None,
+    children: Any = None,
+    grid_groups: list[np.ndarray] | None = None,
+    parallel: Any = None,
+    n_tasks: int | None = None,
+    verbose: bool = False,
+    label: str = "models",
+) -> list[PathResult]:
+    """Fit the models of a batch, locally in one piece or in chunks (locally or on Dask).
+
+    Parameters
+    ----------
+    prep : Prepared
+        The prepared data and fit settings (``prep.fit_kwargs``).
+    masks : ndarray of shape (B, n), bool
+        Training rows of each model.
+    M : array-like of shape (B,), optional
+        Hierarchy multiplier per model (default: ``M`` of ``prep.fit_kwargs``).
+    children : array-like of int, shape (B,), optional
+        ``SeedSequence(seed)`` child of each model (default ``0..B-1``).
+    grid_groups : list of int arrays, optional
+        A partition of the models into groups that share one lambda grid (default: one).
+    parallel : None, "dask" or distributed.Client
+        Where the chunks run (see :func:`resolve_parallel`).
+    n_tasks : int, optional
+        Number of chunks (at least one per grid group). Default: one per grid group locally
+        (the plain batch), one per model on Dask (the result does not depend on the cluster).
+    verbose : bool
+        Progress bar over the tasks (or the engine's own bar for an unsplit local fit).
+    label : str
+        Name of the models in the warning about random draws.
+
+    Returns
+    -------
+    list of PathResult
+        One per grid group, its models in the group's order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lassonetpy._inputs import _prepare
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 3)); y = X[:, 0] + 0.1 * rng.normal(size=60)
+    >>> prep = _prepare(X=X, y=y, hidden=(4,), nlambda=5, seed=1, dtype="float64")
+    >>> masks = np.ones((4, 60), bool); masks[1:, :15] = False
+    >>> one = fit_batch(prep, masks)[0]
+    >>> two = fit_batch(prep, masks, n_tasks=2)[0]
+    >>> bool(np.allclose(one.objective, two.objective, rtol=1e-9))
+    True
+    """
+    t0 = time.perf_counter()
+    masks = np.asarray(masks, dtype=bool)
+    B = masks.shape[0]
+    groups = [np.arange(B)] if grid_groups is None else [np.asarray(g) for g in grid_groups]
+    Mv = None if M is None else np.broadcast_to(np.asarray(M, dtype=np.float64), (B,))
+    kids = np.arange(B) if children is None else np.asarray(children, dtype=np.int64)
+    client = resolve_parallel(parallel)
+    if n_tasks is not None:
+        from ._validation import check_number
+
+        n_tasks = int(check_number(n_tasks, "n_tasks", low=1, integer=True))
+    kwargs = {k: v for k, v in prep.fit_kwargs.items() if k != "verbose"}
+
+    if client is None and (n_tasks is None or n_tasks <= len(groups)):
+        # the plain local run: one engine call per grid group
+        out = []
+        for g in groups:
+            extra: dict[str, Any] = {}
+            if Mv is not None:
+                extra["M"] = Mv[g]
+            if not np.array_equal(kids[g], np.arange(len(g))):
+                extra["seed_children"] = kids[g]
+            out.append(prep.fit(masks=masks[g], verbose=verbose, **extra))
+        return out
+
+    n = masks.shape[1]
+    bs = kwargs.get("batch_size")
+    if kwargs.get("dropout", 0.0) > 0 or (bs is not None and bs < n):
+        warnings.warn(
+            f"With dropout or mini-batches the {label} of one engine call share their random "
+            "draws, so splitting the batch gives a different (equally valid) random "
+            "realisation than the single local batch.",
+            LassoNetWarning,
+            stacklevel=3,
+        )
+    if kwargs.get("seed") is None:  # every chunk must use the same seed
+        kwargs["seed"] = int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
+    if n_tasks is None:
+        n_tasks = B if client is not None else len(groups)
+    chunks = _split(groups, n_tasks)
+    backend: Any = _Local() if client is None else _Dask(client)
+    job = backend.put(
+        _Job(
+            X=prep.X,
+            y=prep.y,
+            family=prep.family,
+            groups=prep.groups,
+            penalty_factor=prep.penalty_factor,
+            weights=prep.weights,
+            offset=prep.offset,
+            masks=masks,
+            M=None if Mv is None else np.array(Mv),
+            children=kids,
+            kwargs=kwargs,
+        )
+    )
+    one_phase = kwargs.get("lambda_") is not None
+    bar = Progress(len(chunks) * (1 if one_phase else 2), "tasks", verbose)
+    if one_phase:
+        futs = [backend.submit(job, idx, "full", None, None) for _, idx in chunks]
+        parts = backend.wait(futs, bar, "paths")
+    else:
+        dense_futs = [backend.submit(job, idx, "dense", None, None) for _, idx in chunks]
+        dense = backend.wait(backend.summarise(dense_futs), bar, "dense fits")
+        ratio = kwargs.get("lambda_min_ratio", 1e-2)
+        spans = [
+            grid_span([d for (g, _), d in zip(chunks, dense) if g == gi], ratio)
+            for gi in range(len(groups))
+        ]
+        futs = [
+            backend.submit(job, idx, "full", start, spans[g])
+            for (g, idx), start in zip(chunks, dense_futs)
+        ]
+        parts = backend.wait(futs, bar, "paths")
+    bar.close()
+    out = []
+    for gi in range(len(groups)):
+        res = concat_results([p for (g, _), p in zip(chunks, parts) if g == gi])
+        timing = {
+            # task seconds summed over chunks, and the wall time of the whole split run
+            "dense": sum(
+                float(p.timing.get("dense", 0.0)) for p in (parts if one_phase else dense)
+            ),
+            "path": float(res.timing.get("path", 0.0)),
+            "total": time.perf_counter() - t0,
+            "tasks": float(len(chunks)),
+        }
+        out.append(replace(res, timing=timing))
+    return out
