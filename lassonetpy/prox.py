@@ -26,6 +26,8 @@ from typing import Union
 import numpy as np
 import torch
 
+from .errors import bad_value
+
 __all__ = ["hier_prox", "group_hier_prox", "soft_threshold", "GroupIndex"]
 
 Scalar = Union[float, int, torch.Tensor]  # noqa: UP007 (a runtime alias on Python 3.10)
@@ -67,13 +69,22 @@ def _as_param(value: Scalar, ref: torch.Tensor, name: str, check: bool) -> torch
     return t.reshape(1) if t.dim() == 0 else t
 
 
-def _solve_sorted(
-    srt: torch.Tensor, vnorm: torch.Tensor, lam: torch.Tensor, M: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """New skip norm from the k largest magnitudes per column, sorted: ``srt`` (..., G, k).
+def _sort_desc(a: torch.Tensor) -> torch.Tensor:
+    """Each row of ``a`` (..., k) sorted in decreasing order.
 
-    Returns the norm (..., G) and ``s*`` (..., G), the number of clipped entries; the answer is
-    exact whenever ``s* < k`` or ``k`` covers the whole column.
+    On the CPU numpy's sort is used: torch's CPU sort is several times slower on the nearly
+    tied values that the hierarchy constraint produces.
+    """
+    if _numpy_ok(a):
+        return torch.from_numpy(-np.sort(-a.detach().numpy(), axis=-1))
+    return torch.sort(a, dim=-1, descending=True).values
+
+
+def _solve_sorted(srt: torch.Tensor, c: torch.Tensor, M: torch.Tensor) -> torch.Tensor:
+    """New skip norm from the ``k`` largest magnitudes of each column, sorted: ``srt`` (n, k).
+
+    ``c = ||v|| - lambda`` and ``M`` are (n,). Exact whenever the ``k`` entries include every
+    entry that is clipped at the optimum (zero padding is allowed: zeros are never counted).
     """
     k = srt.shape[-1]
     csum = torch.cumsum(srt, dim=-1)
@@ -81,94 +92,295 @@ def _solve_sorted(
     steps = torch.arange(k + 1, dtype=srt.dtype, device=srt.device)
     Mx = M.unsqueeze(-1)
     # ||b_s|| = (||v|| - lambda + M * sum_{i<=s} |u_(i)|)_+ / (1 + s M^2);  w_s = M ||b_s||
-    bnorm = (vnorm.unsqueeze(-1) - lam.unsqueeze(-1) + Mx * csum).clamp_min(0) / (
-        1 + steps * Mx * Mx
-    )
+    bnorm = (c.unsqueeze(-1) + Mx * csum).clamp_min(0) / (1 + steps * Mx * Mx)
     # s* = #{s >= 1 : |u_(s)| >= w_{s-1}}; the condition is monotone in s (paper, Appendix A).
     cond = (srt >= Mx * bnorm[..., :k]) & (srt > 0)
     s_star = cond.sum(dim=-1, keepdim=True)
-    return torch.gather(bnorm, -1, s_star).squeeze(-1), s_star.squeeze(-1)
+    return torch.gather(bnorm, -1, s_star).squeeze(-1)
 
 
-_TOPK = 16
+# Tuning constants (measured on a 2-core AMD EPYC, see docs/architecture.md):
+# reduce over |W| in row chunks of about this many elements (cache-resident, no full-size
+# temporary);
+_CHUNK = 1 << 18
+# sort the binding columns whole if they hold at most this many entries in all (fewer torch
+# calls), otherwise only their candidate entries;
+_DENSE_MAX = 1 << 14
+# lower-bound refinement steps while some column has more candidates than _REFINE_ABOVE;
+_REFINE_STEPS = 4
+_REFINE_ABOVE = 32
+# if more than 1 / _FULL_PASS_FRACTION of the columns change, clamp W in one full pass.
+_FULL_PASS_FRACTION = 8
 
 
-def _top_sorted(at: torch.Tensor, k: int | None) -> torch.Tensor:
-    """The ``k`` largest entries of each row, in decreasing order (all of them if k is None).
+def _column_stats(
+    W3: torch.Tensor, lam_bar3: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Max and sum over the rows of ``A = |W|`` (or ``(|W| - lam_bar)_+``); W3 is (B, L, G)."""
+    B, L, G = W3.shape
+    rows = max(1, _CHUNK // max(1, B * G), -(-L // 32))
+    if rows >= L:
+        A = W3.abs()
+        if lam_bar3 is not None:
+            A = A.sub_(lam_bar3).clamp_min_(0)
+        return A.amax(dim=-2), A.sum(dim=-2)
+    buf = W3.new_empty((B, rows, G))
+    amax, S = None, None
+    for r0 in range(0, L, rows):
+        b = buf[:, : min(rows, L - r0)]
+        torch.abs(W3[:, r0 : r0 + rows], out=b)
+        if lam_bar3 is not None:
+            b.sub_(lam_bar3).clamp_min_(0)
+        if amax is None or S is None:
+            amax, S = b.amax(dim=-2), b.sum(dim=-2)
+        else:
+            torch.maximum(amax, b.amax(dim=-2), out=amax)
+            S.add_(b.sum(dim=-2))
+    assert amax is not None and S is not None
+    return amax, S
 
-    On the CPU numpy's sort and partition are used: torch's CPU sort is several times slower
-    on the nearly tied values that the hierarchy constraint produces.
+
+def _pad_index(mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Column indices of the True entries of each row of ``mask`` (B, G), padded.
+
+    Returns ``J`` (B, n), n = the largest count, and ``valid`` (B, n) (None when every slot
+    is valid). A short row is padded with its first listed column (so padded slots repeat a
+    real one and give the same results), a row without any with column 0 (invalid).
     """
-    if at.device.type == "cpu" and at.dtype in (torch.float32, torch.float64):
-        neg = -at.detach().numpy()
-        if k is not None:
-            neg = np.partition(neg, k - 1, axis=-1)[..., :k]
-        return torch.from_numpy(-np.sort(neg, axis=-1))
-    if k is None:
-        return torch.sort(at, dim=-1, descending=True).values
-    return torch.topk(at, k, dim=-1, sorted=True).values
+    B = mask.shape[0]
+    if B == 1:
+        return mask.nonzero()[:, 1].unsqueeze(0), None
+    cnt = mask.sum(-1)
+    n = int(cnt.max())
+    bi, bj = mask.nonzero(as_tuple=True)
+    start = torch.cumsum(cnt, 0) - cnt
+    pos = torch.arange(bi.numel(), device=mask.device) - start[bi]
+    J = mask.to(torch.uint8).argmax(-1, keepdim=True).expand(B, n).clone()
+    J[bi, pos] = bj
+    has = cnt > 0
+    return J, (None if bool(has.all()) else has.unsqueeze(-1).expand(B, n))
 
 
-def _core(
-    vnorm: torch.Tensor,
-    u: torch.Tensor,
+def _lower_bound(
+    c: np.ndarray, M: np.ndarray, S: np.ndarray, m: np.ndarray | float, L: int
+) -> np.ndarray:
+    """``w_m = M (c + M S) / (1 + m M^2)`` (float64) minus a rounding allowance, floored at 0.
+
+    ``S`` is a sum of at most ``L`` entries; the allowance covers its rounding error.
+    """
+    den = 1 + m * (M * M)
+    w = M * (c + M * S) / den
+    slack = (64 + L) * np.finfo(np.float64).eps * M * (np.abs(c) + M * S) / den
+    return np.maximum(w - slack, 0.0)
+
+
+def _solve(
+    A: torch.Tensor,
+    c: torch.Tensor,
+    M: torch.Tensor,
+    a1: torch.Tensor,
+    valid: torch.Tensor | None,
+) -> torch.Tensor:
+    """New skip norms (B, n) of binding columns given as magnitudes ``A`` (B, L, n).
+
+    ``c = ||v|| - lambda``, ``M``, ``a1 = max(A)`` and ``valid`` are (B, n); every valid
+    column satisfies ``a1 > M (c)_+``, ``c + M sum(A) > 0`` and ``M > 0``.
+
+    Only the entries clipped at the optimum enter the answer, and they all exceed the optimal
+    cap ``w* = M ||b*||``. The sequence ``w_s`` (see :func:`_solve_sorted`) rises up to
+    ``s*`` and falls after it, and ``w_{s+1}`` is a weighted mean of ``w_s`` and the
+    ``(s+1)``-th largest entry. Hence ``w_1`` (from ``a1`` alone) is a lower bound on ``w*``,
+    and so is ``w_m`` for ``m`` = the number of entries above a lower bound (a Michelot-type
+    step; it strictly lowers ``m`` until ``m = s*``). The entries above the bound, the
+    candidates, include all clipped ones; only they are sorted (zero-padded to the longest
+    candidate list), which keeps the solution exact. Few short columns are sorted whole, as
+    are all columns off the CPU.
+    """
+    B, L, n = A.shape
+    cf, Mf = c.reshape(-1), M.reshape(-1)
+    if A.numel() <= _DENSE_MAX or not _numpy_ok(A):
+        return _solve_sorted(_sort_desc(A.mT.reshape(B * n, L)), cf, Mf).view(B, n)
+    An = A.detach().numpy()
+    c64 = cf.detach().numpy().astype(np.float64)
+    M64 = Mf.detach().numpy().astype(np.float64)
+    t = _lower_bound(c64, M64, a1.reshape(-1).detach().numpy().astype(np.float64), 1.0, 1)
+    if valid is not None:
+        t[~valid.reshape(-1).numpy()] = np.inf
+    tc = t.astype(An.dtype)  # rounded down, so that it stays a lower bound
+    tc = np.where(tc > t, np.nextafter(tc, tc.dtype.type(-np.inf)), tc)
+    flat = np.flatnonzero(An > tc.reshape(B, 1, n))
+    grp = (flat // (L * n)) * n + flat % n  # column (group) of each candidate
+    vals = An.reshape(-1)[flat]
+    for _ in range(_REFINE_STEPS):  # raise the bound while some column has many candidates
+        cnt = np.bincount(grp, minlength=B * n)
+        if cnt.max(initial=0) <= _REFINE_ABOVE:
+            break
+        S = np.bincount(grp, weights=vals, minlength=B * n)
+        t = np.maximum(t, _lower_bound(c64, M64, S, cnt, L))
+        keep = vals > t[grp]
+        grp, vals = grp[keep], vals[keep]
+    order = np.lexsort((-vals, grp))  # by column, then decreasing
+    grp, vals = grp[order], vals[order]
+    cnt = np.bincount(grp, minlength=B * n)
+    start = np.cumsum(cnt) - cnt
+    P = np.zeros((B * n, int(cnt.max(initial=0))), dtype=An.dtype)
+    P[grp, np.arange(grp.size) - start[grp]] = vals
+    return _solve_sorted(torch.from_numpy(P), cf, Mf).view(B, n)
+
+
+def _numpy_ok(x: torch.Tensor) -> bool:
+    return x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+
+
+def _broadcast_shapes(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """``torch.broadcast_shapes`` without its overhead (the shapes are known to broadcast)."""
+    n = max(len(s) for s in shapes)
+    out = [1] * n
+    for s in shapes:
+        for i, k in enumerate(s, n - len(s)):
+            if k != 1:
+                out[i] = k
+    return tuple(out)
+
+
+def _view3(x: torch.Tensor, L: int, G: int) -> torch.Tensor | None:
+    try:
+        return x.view(-1, L, G)
+    except RuntimeError:
+        return None
+
+
+def _same_view(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return (
+        a.data_ptr() == b.data_ptr()
+        and a.shape == b.shape
+        and a.stride() == b.stride()
+        and a.dtype == b.dtype
+    )
+
+
+def _prox_columns(
+    th: torch.Tensor,
+    W: torch.Tensor,
     lam: torch.Tensor,
     M: torch.Tensor,
     lam_bar: torch.Tensor | None,
+    out: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Solve the per-column problem.
+    """The operator column by column: ``th`` (..., O, G), ``W`` (..., L, G).
 
-    ``vnorm``: (..., G) norms of the skip blocks; ``u``: (..., L, G) hidden weights;
-    ``lam``, ``M``: broadcastable to (..., G). Returns the new skip norm (..., G) and
-    ``S(|u|)`` (..., L, G), the soft-thresholded magnitudes.
+    ``lam``, ``M`` and ``lam_bar`` (None for zero) broadcast to (..., G). ``out`` =
+    (theta_out, W_out) receives the result; it may be (th, W) themselves.
 
-    Only the entries clipped at the optimum (``|u_i| > M ||b||``) matter, and they are the
-    largest ones of their column. Long columns (more than 256 entries) use a selection of the
-    16 largest entries instead of a full sort (``O(L)``); the few columns with 16 or more
-    clipped entries are solved again with a full sort.
+    One pass over ``|W|`` (in cache-sized chunks) gives each column's maximum and sum; then
+
+    * ``max |W_j| <= M (||v_j|| - lambda)_+``: the constraint does not bind,
+      ``||b|| = (||v_j|| - lambda)_+`` and ``W_j`` is unchanged;
+    * ``||v_j|| - lambda + M ||W_j||_1 <= 0``: the column is zero (along the direction of
+      ``v_j`` the objective's slope at 0 is ``-(||v_j|| - lambda + M ||W_j||_1)`` and its
+      growth is at least quadratic);
+    * otherwise the column binds: it is gathered and solved by :func:`_solve`.
+
+    The result ``W`` is a copy of the input with only the changed columns rewritten (or one
+    clamping pass when many change).
     """
-    a = u.abs()
+    O, L, G = th.shape[-2], W.shape[-2], W.shape[-1]
+    vnorm = torch.linalg.vector_norm(th, dim=-2)
+    c = vnorm - lam
+    shapes = [c.shape, W.shape[:-2] + (G,), M.shape]
     if lam_bar is not None:
-        a = (a - lam_bar.unsqueeze(-2)).clamp_min(0)
-    L = a.shape[-2]
-    at = a.transpose(-1, -2)  # (..., G, L)
-    lam_b, M_b = torch.broadcast_tensors(lam, M, vnorm)[:2]
-    if L <= 256:
-        return _solve_sorted(_top_sorted(at, None), vnorm, lam_b, M_b)[0], a
-    norm, s_star = _solve_sorted(_top_sorted(at, _TOPK), vnorm, lam_b, M_b)
-    redo = s_star >= _TOPK
-    if bool(redo.any()):
-        idx = redo.nonzero(as_tuple=True)
-        full = _top_sorted(at[idx], None)
-        norm = norm.index_put(idx, _solve_sorted(full, vnorm[idx], lam_b[idx], M_b[idx])[0])
-    return norm, a
+        shapes.append(lam_bar.shape)
+    shape = _broadcast_shapes(shapes)
+    lead = shape[:-1]
+    W3 = W.expand(lead + (L, G)).reshape(-1, L, G)
+    Bf = W3.shape[0]
+    c3 = c.expand(shape).reshape(Bf, G)
+    M3 = M.expand(shape).reshape(Bf, G)
+    lb3 = None if lam_bar is None else lam_bar.expand(shape).reshape(Bf, 1, G)
+    amax, S = _column_stats(W3, lb3)
+    nn = c3.clamp_min(0)
+    bind = (amax > M3 * nn) & (c3 + M3 * S > 0)
+    if M3.numel() > 1 or not float(M3.reshape(-1)[0]) > 0:
+        bind &= M3 > 0
+    J, valid = _pad_index(bind)
+    n = J.shape[-1]
+    new_norm = nn
+    Wg = None
+    if n:
+        Wg = torch.gather(W3, -1, J.unsqueeze(-2).expand(Bf, L, n))
+        Ag = Wg.abs()
+        if lb3 is not None:
+            Ag = Ag.sub_(lb3.gather(-1, J.unsqueeze(-2))).clamp_min_(0)
+        nn_g = nn.gather(-1, J)
+        norms = _solve(Ag, c3.gather(-1, J), M3.gather(-1, J), amax.gather(-1, J), valid)
+        if valid is not None:
+            norms = torch.where(valid, norms, nn_g)
+        new_norm = nn.scatter(-1, J, norms)
+    new_norm = new_norm.view(shape)
 
-
-def _finish(
-    theta_cols: torch.Tensor,
-    vnorm: torch.Tensor,
-    new_norm: torch.Tensor,
-    u: torch.Tensor,
-    a: torch.Tensor,
-    M: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    pos = vnorm > 0
-    safe = torch.where(pos, vnorm, 1)
-    scale = torch.where(pos, new_norm / safe, 0).unsqueeze(-2)
-    theta_new = theta_cols * scale
-    if bool((scale > 1e30).any()):  # tiny ||v||: direction first, then length (no overflow)
-        theta_new = theta_cols / safe.unsqueeze(-2) * torch.where(pos, new_norm, 0).unsqueeze(-2)
-    # ||v|| = 0 but the hidden weights are worth keeping: any direction is optimal, take the
-    # first output.
-    zero_dir = ~pos & (new_norm > 0)
-    if bool(zero_dir.any()):
-        theta_new = theta_new.clone()
-        theta_new[..., 0, :] = torch.where(zero_dir, new_norm, theta_new[..., 0, :])
+    # skip weights: a non-negative multiple of v
+    th = th.expand(lead + (O, G))
+    scale = new_norm / vnorm
+    if bool((scale <= 1e30).all()):  # the common case: no ||v|| zero or tiny
+        theta_new = th * scale.unsqueeze(-2)
+    else:
+        pos = vnorm > 0
+        safe = torch.where(pos, vnorm, 1)
+        scale = torch.where(pos, new_norm / safe, 0).unsqueeze(-2)
+        theta_new = th * scale
+        if bool((scale > 1e30).any()):  # tiny ||v||: direction first, then length
+            theta_new = th / safe.unsqueeze(-2) * torch.where(pos, new_norm, 0).unsqueeze(-2)
+        # ||v|| = 0 but the hidden weights are worth keeping: any direction is optimal, take
+        # the first output.
+        zero_dir = ~pos & (new_norm > 0)
+        if bool(zero_dir.any()):
+            theta_new[..., 0, :] = torch.where(zero_dir, new_norm, theta_new[..., 0, :])
     # Cap with the norm actually realised, so the constraint holds to the last bit.
     real = torch.linalg.vector_norm(theta_new, dim=-2)
-    w = torch.minimum(M * new_norm, M * real).unsqueeze(-2)
-    u_new = torch.sign(u) * torch.minimum(a, w)
-    return theta_new, u_new
+    cap3 = (M * torch.minimum(new_norm, real)).expand(shape).reshape(Bf, G)
+    if out is not None:
+        theta_new = out[0].copy_(theta_new)
+
+    # hidden weights: sign(u) * min(|u|, cap) = clamp(u, -cap, cap)
+    W_out = None if out is None else out[1]
+    out3 = None if W_out is None else _view3(W_out, L, G)
+    if lb3 is not None:  # every entry moves
+        A = (W3.abs() - lb3).clamp_min_(0)
+        res = torch.minimum(A, cap3.unsqueeze(-2)).mul_(W3.sign())
+        return theta_new, _store(res, W_out, lead + (L, G))
+    fix = amax > cap3
+    n_fix = int(fix.sum())
+    if n_fix * _FULL_PASS_FRACTION > fix.numel():  # many columns change: one full pass
+        capx = cap3.unsqueeze(-2)
+        if out3 is not None:
+            torch.clamp(W3, -capx, capx, out=out3)
+            return theta_new, W_out  # type: ignore[return-value]
+        return theta_new, _store(torch.clamp(W3, -capx, capx), W_out, lead + (L, G))
+    if out3 is not None:
+        res = out3
+        if not _same_view(out3, W3):
+            res.copy_(W3)
+    else:
+        res = W3.clone(memory_format=torch.contiguous_format)
+    if n_fix:
+        if Wg is not None and torch.equal(fix, bind):
+            JF, WF = J, Wg
+        else:
+            JF, _ = _pad_index(fix)  # padded slots repeat a column or hold an unchanged one
+            WF = torch.gather(W3, -1, JF.unsqueeze(-2).expand(Bf, L, JF.shape[-1]))
+        capF = cap3.gather(-1, JF).unsqueeze(-2)
+        res.scatter_(-1, JF.unsqueeze(-2).expand_as(WF), WF.clamp(-capF, capF))
+    if out3 is not None:
+        return theta_new, W_out  # type: ignore[return-value]
+    return theta_new, _store(res, W_out, lead + (L, G))
+
+
+def _store(res3: torch.Tensor, W_out: torch.Tensor | None, shape: tuple[int, ...]) -> torch.Tensor:
+    """The (B, L, G) result in the requested shape, written into ``W_out`` if given."""
+    res = res3.view(shape)
+    if W_out is None:
+        return res
+    return W_out.copy_(res)
 
 
 def hier_prox(
@@ -179,6 +391,7 @@ def hier_prox(
     M: Scalar,
     lambda_bar: Scalar = 0.0,
     check: bool = True,
+    out: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     r"""Hierarchical proximal operator (Alg. 2; multi-output columns use the group norm).
 
@@ -199,11 +412,17 @@ def hier_prox(
         L1 penalty on ``W`` (the paper's :math:`\bar\lambda`), default 0.
     check : bool, optional
         Validate that the parameters are finite and non-negative (a host sync for tensors).
+    out : tuple of two torch.Tensor, optional
+        ``(theta_out, W_out)`` to write the result into, of the shapes and dtypes of
+        ``theta`` and ``W``. They may be ``theta`` and ``W`` themselves (an in-place update,
+        the fastest form: only the columns whose constraint binds are written) or separate
+        tensors, but must not overlap the inputs in any other way.
 
     Returns
     -------
     theta_new, W_new : torch.Tensor
-        New tensors of the input shapes; the inputs are left untouched. They satisfy
+        New tensors of the input shapes (or the tensors of ``out``); without ``out`` the
+        inputs are left untouched. They satisfy
         ``max_k |W_new[..., k, j]| <= M * ||theta_new[..., :, j]||_2``.
 
     Examples
@@ -221,6 +440,12 @@ def hier_prox(
 
     >>> hier_prox(theta, W, lambda_=0.5, M=0.0)[0]
     tensor([[0.5000, -0.0000]])
+
+    In place:
+
+    >>> _ = hier_prox(theta, W, lambda_=0.1, M=1.0, out=(theta, W))
+    >>> theta
+    tensor([[ 1.9500, -0.1000]])
     """
     if not isinstance(theta, torch.Tensor) or not isinstance(W, torch.Tensor):
         raise TypeError("`theta` and `W` must be torch tensors.")
@@ -237,12 +462,37 @@ def hier_prox(
     lbt = None
     if not (isinstance(lb, (int, float)) and lb == 0):
         lbt = _as_param(lb, th, "lambda_bar", check)
-    vnorm = torch.linalg.vector_norm(th, dim=-2)
-    new_norm, a = _core(vnorm, W, lam, Mt, lbt)
-    theta_new, W_new = _finish(th, vnorm, new_norm, W, a, Mt)
+    outs = None
+    if out is not None:
+        outs = _check_out(out, theta, W)
+        if one_d:
+            outs = (outs[0].unsqueeze(0), outs[1])
+    theta_new, W_new = _prox_columns(th, W, lam, Mt, lbt, outs)
+    if out is not None:
+        return out[0], out[1]
     if one_d:
         theta_new = theta_new.squeeze(0)
     return theta_new, W_new
+
+
+def _check_out(
+    out: object, theta: torch.Tensor, W: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    if not (
+        isinstance(out, (tuple, list))
+        and len(out) == 2
+        and all(isinstance(o, torch.Tensor) for o in out)
+    ):
+        raise bad_value("out", "a pair of tensors (theta_out, W_out)", out)
+    for o, ref, name in ((out[0], theta, "theta"), (out[1], W, "W")):
+        if o.shape != ref.shape or o.dtype != ref.dtype or o.device != ref.device:
+            raise bad_value(
+                "out",
+                f"tensors like theta and W; the {name} part must have shape "
+                f"{tuple(ref.shape)}, dtype {ref.dtype} and device {ref.device}",
+                f"shape {tuple(o.shape)}, dtype {o.dtype}, device {o.device}",
+            )
+    return out[0], out[1]
 
 
 class GroupIndex:
@@ -397,9 +647,7 @@ def group_hier_prox(
     wg = zw[..., pad]  # (..., K, G, S)
     tg = tg.movedim(-2, -1).flatten(-3, -2)  # (..., O*S, G)
     wg = wg.movedim(-2, -1).flatten(-3, -2)  # (..., K*S, G)
-    vnorm = torch.linalg.vector_norm(tg, dim=-2)
-    new_norm, a = _core(vnorm, wg, lam, Mt, lbt)
-    t_new, w_new = _finish(tg, vnorm, new_norm, wg, a, Mt)
+    t_new, w_new = _prox_columns(tg, wg, lam, Mt, lbt)
     O, K = th.shape[-2], W.shape[-2]
     pos = gi.flat_pos.to(th.device)
     col = gi.flat_col.to(th.device)
