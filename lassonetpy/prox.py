@@ -69,17 +69,6 @@ def _as_param(value: Scalar, ref: torch.Tensor, name: str, check: bool) -> torch
     return t.reshape(1) if t.dim() == 0 else t
 
 
-def _sort_desc(a: torch.Tensor) -> torch.Tensor:
-    """Each row of ``a`` (..., k) sorted in decreasing order.
-
-    On the CPU numpy's sort is used: torch's CPU sort is several times slower on the nearly
-    tied values that the hierarchy constraint produces.
-    """
-    if _numpy_ok(a):
-        return torch.from_numpy(-np.sort(-a.detach().numpy(), axis=-1))
-    return torch.sort(a, dim=-1, descending=True).values
-
-
 def _solve_sorted(srt: torch.Tensor, c: torch.Tensor, M: torch.Tensor) -> torch.Tensor:
     """New skip norm from the ``k`` largest magnitudes of each column, sorted: ``srt`` (n, k).
 
@@ -97,6 +86,18 @@ def _solve_sorted(srt: torch.Tensor, c: torch.Tensor, M: torch.Tensor) -> torch.
     cond = (srt >= Mx * bnorm[..., :k]) & (srt > 0)
     s_star = cond.sum(dim=-1, keepdim=True)
     return torch.gather(bnorm, -1, s_star).squeeze(-1)
+
+
+def _solve_sorted_np(srt: np.ndarray, c: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """:func:`_solve_sorted` in numpy, in float64 (numpy's float32 sums would round more)."""
+    n, k = srt.shape
+    csum = np.zeros((n, k + 1))
+    np.cumsum(srt, axis=-1, dtype=np.float64, out=csum[:, 1:])
+    steps = np.arange(k + 1, dtype=np.float64)
+    Mx = M.astype(np.float64)[:, None]
+    bnorm = np.maximum(c.astype(np.float64)[:, None] + Mx * csum, 0) / (1 + steps * Mx * Mx)
+    cond = (srt >= Mx * bnorm[:, :k]) & (srt > 0)
+    return bnorm[np.arange(n), cond.sum(axis=-1)].astype(srt.dtype)
 
 
 # Tuning constants (measured on a 2-core AMD EPYC, see docs/architecture.md):
@@ -197,12 +198,19 @@ def _solve(
     are all columns off the CPU.
     """
     B, L, n = A.shape
-    cf, Mf = c.reshape(-1), M.reshape(-1)
-    if A.numel() <= _DENSE_MAX or not _numpy_ok(A):
-        return _solve_sorted(_sort_desc(A.mT.reshape(B * n, L)), cf, Mf).view(B, n)
+    if not _numpy_ok(A):  # off the CPU: sort the columns whole
+        srt = torch.sort(A.mT.reshape(B * n, L), dim=-1, descending=True).values
+        return _solve_sorted(srt, c.reshape(-1), M.reshape(-1)).view(B, n)
+    # On the CPU numpy is used: its sort is several times faster than torch's on the nearly
+    # tied values that the hierarchy constraint produces, and its calls cost less.
     An = A.detach().numpy()
-    c64 = cf.detach().numpy().astype(np.float64)
-    M64 = Mf.detach().numpy().astype(np.float64)
+    cn = c.detach().numpy().reshape(-1)
+    Mn = M.detach().numpy().reshape(-1)
+    if A.numel() <= _DENSE_MAX:
+        srt_n = np.sort(An, axis=1)[:, ::-1].transpose(0, 2, 1).reshape(B * n, L)
+        return torch.from_numpy(_solve_sorted_np(srt_n, cn, Mn)).view(B, n)
+    c64 = cn.astype(np.float64)
+    M64 = Mn.astype(np.float64)
     t = _lower_bound(c64, M64, a1.reshape(-1).detach().numpy().astype(np.float64), 1.0, 1)
     if valid is not None:
         t[~valid.reshape(-1).numpy()] = np.inf
@@ -225,7 +233,7 @@ def _solve(
     start = np.cumsum(cnt) - cnt
     P = np.zeros((B * n, int(cnt.max(initial=0))), dtype=An.dtype)
     P[grp, np.arange(grp.size) - start[grp]] = vals
-    return _solve_sorted(torch.from_numpy(P), cf, Mf).view(B, n)
+    return torch.from_numpy(_solve_sorted_np(P, cn, Mn)).view(B, n)
 
 
 def _numpy_ok(x: torch.Tensor) -> bool:
