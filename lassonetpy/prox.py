@@ -88,16 +88,32 @@ def _solve_sorted(srt: torch.Tensor, c: torch.Tensor, M: torch.Tensor) -> torch.
     return torch.gather(bnorm, -1, s_star).squeeze(-1)
 
 
-def _solve_sorted_np(srt: np.ndarray, c: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """:func:`_solve_sorted` in numpy, in float64 (numpy's float32 sums would round more)."""
+def _solve_sorted_np(
+    srt: np.ndarray, c: np.ndarray, M: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_solve_sorted` in numpy, in float64 (numpy's float32 sums would round more).
+
+    Also returns ``s*``, the number of clipped entries. Rows are processed in blocks that
+    keep the temporaries small (large fresh temporaries cost page faults).
+    """
     n, k = srt.shape
-    csum = np.zeros((n, k + 1))
-    np.cumsum(srt, axis=-1, dtype=np.float64, out=csum[:, 1:])
+    out = np.empty(n, dtype=srt.dtype)
+    s_star = np.empty(n, dtype=np.int64)
     steps = np.arange(k + 1, dtype=np.float64)
-    Mx = M.astype(np.float64)[:, None]
-    bnorm = np.maximum(c.astype(np.float64)[:, None] + Mx * csum, 0) / (1 + steps * Mx * Mx)
-    cond = (srt >= Mx * bnorm[:, :k]) & (srt > 0)
-    return bnorm[np.arange(n), cond.sum(axis=-1)].astype(srt.dtype)
+    rows = max(1, (1 << 15) // (k + 1))
+    for r0 in range(0, n, rows):
+        blk = srt[r0 : r0 + rows]
+        m = blk.shape[0]
+        csum = np.zeros((m, k + 1))
+        np.cumsum(blk, axis=-1, dtype=np.float64, out=csum[:, 1:])
+        Mx = M[r0 : r0 + rows].astype(np.float64)[:, None]
+        bnorm = np.maximum(c[r0 : r0 + rows].astype(np.float64)[:, None] + Mx * csum, 0)
+        bnorm /= 1 + steps * Mx * Mx
+        cond = (blk >= Mx * bnorm[:, :k]) & (blk > 0)
+        s = cond.sum(axis=-1)
+        s_star[r0 : r0 + rows] = s
+        out[r0 : r0 + rows] = bnorm[np.arange(m), s]
+    return out, s_star
 
 
 # Tuning constants (measured on a 2-core AMD EPYC, see docs/architecture.md):
@@ -110,6 +126,9 @@ _DENSE_MAX = 1 << 14
 # lower-bound refinement steps while some column has more candidates than _REFINE_ABOVE;
 _REFINE_STEPS = 4
 _REFINE_ABOVE = 32
+# columns with more candidates than this are sorted whole and solved from their top
+# _HEAVY entries first.
+_HEAVY = 64
 # if more than 1 / _FULL_PASS_FRACTION of the columns change, clamp W in one full pass.
 _FULL_PASS_FRACTION = 8
 
@@ -208,7 +227,7 @@ def _solve(
     Mn = M.detach().numpy().reshape(-1)
     if A.numel() <= _DENSE_MAX:
         srt_n = np.sort(An, axis=1)[:, ::-1].transpose(0, 2, 1).reshape(B * n, L)
-        return torch.from_numpy(_solve_sorted_np(srt_n, cn, Mn)).view(B, n)
+        return torch.from_numpy(_solve_sorted_np(srt_n, cn, Mn)[0]).view(B, n)
     c64 = cn.astype(np.float64)
     M64 = Mn.astype(np.float64)
     t = _lower_bound(c64, M64, a1.reshape(-1).detach().numpy().astype(np.float64), 1.0, 1)
@@ -216,9 +235,23 @@ def _solve(
         t[~valid.reshape(-1).numpy()] = np.inf
     tc = t.astype(An.dtype)  # rounded down, so that it stays a lower bound
     tc = np.where(tc > t, np.nextafter(tc, tc.dtype.type(-np.inf)), tc)
-    flat = np.flatnonzero(An > tc.reshape(B, 1, n))
-    grp = (flat // (L * n)) * n + flat % n  # column (group) of each candidate
-    vals = An.reshape(-1)[flat]
+    mask = An > tc.reshape(B, 1, n)  # the candidates
+    cnt = np.count_nonzero(mask, axis=1).reshape(-1)
+    # Columns with many candidates clip a large share of their entries (typically features
+    # entering the model with a tiny skip weight): they take the top-k route below.
+    heavy = np.flatnonzero(cnt > _HEAVY)
+    At = None
+    if heavy.size:  # work on rows = columns (a transposed copy; torch's is fast)
+        At = A.mT.contiguous().view(B * n, L).numpy()
+        light = np.flatnonzero(cnt <= _HEAVY)
+        rows = At[light]
+        flat = np.flatnonzero(rows > tc[light, None])
+        grp = light[flat // L]
+        vals = rows.reshape(-1)[flat]
+    else:
+        flat = np.flatnonzero(mask)
+        grp = (flat // (L * n)) * n + flat % n  # column (group) of each candidate
+        vals = An.reshape(-1)[flat]
     for _ in range(_REFINE_STEPS):  # raise the bound while some column has many candidates
         cnt = np.bincount(grp, minlength=B * n)
         if cnt.max(initial=0) <= _REFINE_ABOVE:
@@ -233,7 +266,19 @@ def _solve(
     start = np.cumsum(cnt) - cnt
     P = np.zeros((B * n, int(cnt.max(initial=0))), dtype=An.dtype)
     P[grp, np.arange(grp.size) - start[grp]] = vals
-    return torch.from_numpy(_solve_sorted_np(P, cn, Mn)).view(B, n)
+    res = _solve_sorted_np(P, cn, Mn)[0]
+    if At is not None:  # sorted whole (numpy's sort beats its partition here), solved on
+        # the top k entries for k = 64, 512, L while s* = k
+        srt_h = -np.sort(-At[heavy], axis=-1)
+        k = _HEAVY
+        while heavy.size:
+            k = min(k, L)
+            res[heavy], s_star = _solve_sorted_np(srt_h[:, :k], cn[heavy], Mn[heavy])
+            redo = s_star >= k
+            if k == L or not redo.any():
+                break
+            heavy, srt_h, k = heavy[redo], srt_h[redo], 8 * k
+    return torch.from_numpy(res).view(B, n)
 
 
 def _numpy_ok(x: torch.Tensor) -> bool:
