@@ -117,18 +117,20 @@ def _solve_sorted_np(
 
 
 # Tuning constants (measured on a 2-core AMD EPYC, see docs/architecture.md):
+# W with at most this many entries: no screening, every column sorted (fewest calls);
+_SMALL = 1 << 14
 # reduce over |W| in row chunks of about this many elements (cache-resident, no full-size
 # temporary);
 _CHUNK = 1 << 18
 # sort the binding columns whole if they hold at most this many entries in all (fewer torch
 # calls), otherwise only their candidate entries;
-_DENSE_MAX = 1 << 14
-# lower-bound refinement steps while some column has more candidates than _REFINE_ABOVE;
-_REFINE_STEPS = 4
+_DENSE_MAX = 1 << 17
+# lower-bound refinement steps (one pass over the binding columns each) while some column
+# has more candidates than _REFINE_ABOVE;
+_DENSE_STEPS = 12
 _REFINE_ABOVE = 32
-# columns with more candidates than this are sorted whole and solved from their top
-# _HEAVY entries first.
-_HEAVY = 64
+# more candidates than this in all: place them by a running count, not by lexsort;
+_LEXSORT_MAX = 1 << 15
 # if more than 1 / _FULL_PASS_FRACTION of the columns change, clamp W in one full pass.
 _FULL_PASS_FRACTION = 8
 
@@ -182,15 +184,16 @@ def _pad_index(mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
 
 
 def _lower_bound(
-    c: np.ndarray, M: np.ndarray, S: np.ndarray, m: np.ndarray | float, L: int
+    c: np.ndarray, M: np.ndarray, S: np.ndarray, m: np.ndarray | float, L: int, eps: float
 ) -> np.ndarray:
     """``w_m = M (c + M S) / (1 + m M^2)`` (float64) minus a rounding allowance, floored at 0.
 
-    ``S`` is a sum of at most ``L`` entries; the allowance covers its rounding error.
+    ``S`` is a sum of at most ``L`` entries, computed with machine epsilon ``eps``; the
+    allowance covers its rounding error.
     """
     den = 1 + m * (M * M)
     w = M * (c + M * S) / den
-    slack = (64 + L) * np.finfo(np.float64).eps * M * (np.abs(c) + M * S) / den
+    slack = (64 + L) * eps * M * (np.abs(c) + M * S) / den
     return np.maximum(w - slack, 0.0)
 
 
@@ -230,55 +233,52 @@ def _solve(
         return torch.from_numpy(_solve_sorted_np(srt_n, cn, Mn)[0]).view(B, n)
     c64 = cn.astype(np.float64)
     M64 = Mn.astype(np.float64)
-    t = _lower_bound(c64, M64, a1.reshape(-1).detach().numpy().astype(np.float64), 1.0, 1)
+    a1n = a1.reshape(-1).detach().numpy().astype(np.float64)
+    eps = float(np.finfo(An.dtype).eps)
+    t = _lower_bound(c64, M64, a1n, 1.0, 1, eps)
     if valid is not None:
         t[~valid.reshape(-1).numpy()] = np.inf
-    tc = t.astype(An.dtype)  # rounded down, so that it stays a lower bound
-    tc = np.where(tc > t, np.nextafter(tc, tc.dtype.type(-np.inf)), tc)
+    tc = _round_down(t, An.dtype)
     mask = An > tc.reshape(B, 1, n)  # the candidates
     cnt = np.count_nonzero(mask, axis=1).reshape(-1)
-    # Columns with many candidates clip a large share of their entries (typically features
-    # entering the model with a tiny skip weight): they take the top-k route below.
-    heavy = np.flatnonzero(cnt > _HEAVY)
-    At = None
-    if heavy.size:  # work on rows = columns (a transposed copy; torch's is fast)
-        At = A.mT.contiguous().view(B * n, L).numpy()
-        light = np.flatnonzero(cnt <= _HEAVY)
-        rows = At[light]
-        flat = np.flatnonzero(rows > tc[light, None])
-        grp = light[flat // L]
-        vals = rows.reshape(-1)[flat]
+    # Michelot-type steps on the dense block while some column has many candidates (a
+    # feature entering the model with a tiny skip weight clips many entries); each step is
+    # one pass, and a column whose count stops changing has reached m = s*.
+    for _ in range(_DENSE_STEPS):
+        if cnt.max(initial=0) <= _REFINE_ABOVE:
+            break
+        S = (An * mask).sum(axis=1).reshape(-1).astype(np.float64)
+        t = np.maximum(t, _lower_bound(c64, M64, S, cnt, L, eps))
+        tc = _round_down(t, An.dtype)
+        mask = An > tc.reshape(B, 1, n)
+        new_cnt = np.count_nonzero(mask, axis=1).reshape(-1)
+        done = np.array_equal(new_cnt, cnt)
+        cnt = new_cnt
+        if done:
+            break
+    start = np.cumsum(cnt) - cnt
+    P = np.zeros((B * n, int(cnt.max(initial=0))), dtype=An.dtype)
+    if int(cnt.sum()) > _LEXSORT_MAX:  # many: list them column by column, then sort rows
+        flat = np.flatnonzero(np.ascontiguousarray(mask.transpose(0, 2, 1)))
+        grp, k = flat // L, flat % L
+        vals = An[grp // n, k, grp % n]
+        P[grp, np.arange(grp.size) - start[grp]] = vals
+        P = -np.sort(-P, axis=-1)
     else:
         flat = np.flatnonzero(mask)
         grp = (flat // (L * n)) * n + flat % n  # column (group) of each candidate
         vals = An.reshape(-1)[flat]
-    for _ in range(_REFINE_STEPS):  # raise the bound while some column has many candidates
-        cnt = np.bincount(grp, minlength=B * n)
-        if cnt.max(initial=0) <= _REFINE_ABOVE:
-            break
-        S = np.bincount(grp, weights=vals, minlength=B * n)
-        t = np.maximum(t, _lower_bound(c64, M64, S, cnt, L))
-        keep = vals > t[grp]
-        grp, vals = grp[keep], vals[keep]
-    order = np.lexsort((-vals, grp))  # by column, then decreasing
-    grp, vals = grp[order], vals[order]
-    cnt = np.bincount(grp, minlength=B * n)
-    start = np.cumsum(cnt) - cnt
-    P = np.zeros((B * n, int(cnt.max(initial=0))), dtype=An.dtype)
-    P[grp, np.arange(grp.size) - start[grp]] = vals
+        order = np.lexsort((-vals, grp))  # by column, then decreasing
+        grp, vals = grp[order], vals[order]
+        P[grp, np.arange(grp.size) - start[grp]] = vals
     res = _solve_sorted_np(P, cn, Mn)[0]
-    if At is not None:  # sorted whole (numpy's sort beats its partition here), solved on
-        # the top k entries for k = 64, 512, L while s* = k
-        srt_h = -np.sort(-At[heavy], axis=-1)
-        k = _HEAVY
-        while heavy.size:
-            k = min(k, L)
-            res[heavy], s_star = _solve_sorted_np(srt_h[:, :k], cn[heavy], Mn[heavy])
-            redo = s_star >= k
-            if k == L or not redo.any():
-                break
-            heavy, srt_h, k = heavy[redo], srt_h[redo], 8 * k
     return torch.from_numpy(res).view(B, n)
+
+
+def _round_down(t: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``t`` in ``dtype``, rounded down (so that it stays a lower bound)."""
+    tc = t.astype(dtype)
+    return np.where(tc > t, np.nextafter(tc, tc.dtype.type(-np.inf)), tc)
 
 
 def _numpy_ok(x: torch.Tensor) -> bool:
@@ -350,14 +350,24 @@ def _prox_columns(
     c3 = c.expand(shape).reshape(Bf, G)
     M3 = M.expand(shape).reshape(Bf, G)
     lb3 = None if lam_bar is None else lam_bar.expand(shape).reshape(Bf, 1, G)
-    amax, S = _column_stats(W3, lb3)
-    nn = c3.clamp_min(0)
-    bind = (amax > M3 * nn) & (c3 + M3 * S > 0)
-    if M3.numel() > 1 or not float(M3.reshape(-1)[0]) > 0:
-        bind &= M3 > 0
-    J, valid = _pad_index(bind)
-    n = J.shape[-1]
-    new_norm = nn
+    small = W3.numel() <= _SMALL and _numpy_ok(W3)
+    if small:  # few entries: every column sorted and solved in numpy, no screening
+        A = W3.abs()
+        if lb3 is not None:
+            A = A.sub_(lb3).clamp_min_(0)
+        srt = np.sort(A.numpy(), axis=1)[:, ::-1].transpose(0, 2, 1).reshape(Bf * G, L)
+        cn, Mn = c3.detach().numpy().reshape(-1), M3.detach().numpy().reshape(-1)
+        new_norm = torch.from_numpy(_solve_sorted_np(srt, cn, Mn)[0]).view(Bf, G)
+        n = 0
+    else:
+        amax, S = _column_stats(W3, lb3)
+        nn = c3.clamp_min(0)
+        bind = (amax > M3 * nn) & (c3 + M3 * S > 0)
+        if M3.numel() > 1 or not float(M3.reshape(-1)[0]) > 0:
+            bind &= M3 > 0
+        J, valid = _pad_index(bind)
+        n = J.shape[-1]
+        new_norm = nn
     Wg = None
     if n:
         Wg = torch.gather(W3, -1, J.unsqueeze(-2).expand(Bf, L, n))
@@ -401,9 +411,9 @@ def _prox_columns(
         A = (W3.abs() - lb3).clamp_min_(0)
         res = torch.minimum(A, cap3.unsqueeze(-2)).mul_(W3.sign())
         return theta_new, _store(res, W_out, lead + (L, G))
-    fix = amax > cap3
-    n_fix = int(fix.sum())
-    if n_fix * _FULL_PASS_FRACTION > fix.numel():  # many columns change: one full pass
+    fix = None if small else amax > cap3
+    n_fix = 0 if fix is None else int(fix.sum())
+    if fix is None or n_fix * _FULL_PASS_FRACTION > fix.numel():  # one full pass
         capx = cap3.unsqueeze(-2)
         if out3 is not None:
             torch.clamp(W3, -capx, capx, out=out3)
@@ -415,7 +425,7 @@ def _prox_columns(
             res.copy_(W3)
     else:
         res = W3.clone(memory_format=torch.contiguous_format)
-    if n_fix:
+    if n_fix and fix is not None:
         if Wg is not None and torch.equal(fix, bind):
             JF, WF = J, Wg
         else:

@@ -43,8 +43,11 @@ def plain(monkeypatch):
     return run
 
 
-def _force_candidates(monkeypatch, refine_above=None, chunk=None):
-    monkeypatch.setattr(P, "_DENSE_MAX", 0)
+def _force_candidates(monkeypatch, refine_above=None, chunk=None, dense=False):
+    """Screening on (no small-problem shortcut); binding columns by candidates unless dense."""
+    monkeypatch.setattr(P, "_SMALL", 0)
+    if not dense:
+        monkeypatch.setattr(P, "_DENSE_MAX", 0)
     if refine_above is not None:
         monkeypatch.setattr(P, "_REFINE_ABOVE", refine_above)
     if chunk is not None:
@@ -61,14 +64,19 @@ def _assert_same(a, b, rtol=1e-13, atol=1e-15):
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("refine_above", [None, 0], ids=["default", "always-refine"])
+@pytest.mark.parametrize("mode", ["gathered-sort", "candidates", "always-refine"], ids=lambda x: x)
 @settings(max_examples=200, **HYP)
 @given(problem=prox_problem(max_out=3, max_k=12, max_d=4, lead_shapes=((), (3,))))
-def test_candidate_path_global_optimality(problem, refine_above):
-    """Forced onto the candidate path (and the refinement steps), still the global optimum."""
+def test_screening_paths_global_optimality(problem, mode):
+    """Screening on, binding columns sorted whole or by candidates (with refinement steps)."""
     theta, W, lam, M, lb = problem
     with pytest.MonkeyPatch.context() as m:
-        _force_candidates(m, refine_above=refine_above, chunk=4)
+        _force_candidates(
+            m,
+            refine_above=0 if mode == "always-refine" else None,
+            chunk=4,
+            dense=mode == "gathered-sort",
+        )
         t, w = hier_prox(_t(theta), _t(W), lambda_=_p(lam), M=_p(M), lambda_bar=_p(lb))
     check_all_columns(_t(theta), _t(W), t, w, lam, M, lb)
 
@@ -107,8 +115,12 @@ def test_candidate_path_equals_plain_sort(kind, M, dtype, plain, monkeypatch):
     slow = plain(hier_prox, theta, W, lambda_=lam, M=M)
     tol = dict(rtol=1e-12, atol=1e-14) if dtype == F64 else dict(rtol=2e-6, atol=1e-7)
     _assert_same(fast, slow, **tol)
-    # and the chunked statistics (tiny chunks) do not change anything
+    # neither do the chunked statistics (tiny chunks) nor listing the candidates column by
+    # column (the route for many candidates) nor fewer refinement steps
     monkeypatch.setattr(P, "_CHUNK", 7 * d)
+    monkeypatch.setattr(P, "_LEXSORT_MAX", 0)
+    _assert_same(hier_prox(theta, W, lambda_=lam, M=M), fast, rtol=0, atol=0)
+    monkeypatch.setattr(P, "_DENSE_STEPS", 1)
     _assert_same(hier_prox(theta, W, lambda_=lam, M=M), fast, rtol=0, atol=0)
 
 
@@ -130,8 +142,15 @@ def test_candidate_path_at_benchmark_shape(plain):
 # ----------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(params=["small", "screening"])
+def path(request, monkeypatch):
+    """Run a test both through the small-problem shortcut and through the screening."""
+    monkeypatch.setattr(P, "_SMALL", 10**9 if request.param == "small" else 0)
+    return request.param
+
+
 @pytest.mark.parametrize("dtype", [F64, F32], ids=["f64", "f32"])
-def test_not_binding_columns_pass_through(dtype):
+def test_not_binding_columns_pass_through(dtype, path):
     """max|W_j| < M (||v_j|| - lambda): b = (1 - lambda/||v_j||) v_j and W_j unchanged."""
     rng = np.random.default_rng(1)
     d, K, M, lam = 50, 400, 2.0, 0.3
@@ -148,7 +167,7 @@ def test_not_binding_columns_pass_through(dtype):
 
 
 @pytest.mark.parametrize("dtype", [F64, F32], ids=["f64", "f32"])
-def test_certainly_zero_columns(dtype):
+def test_certainly_zero_columns(dtype, path):
     """||v_j|| - lambda + M ||W_j||_1 <= 0 gives (0, 0); slightly above it does not."""
     rng = np.random.default_rng(2)
     d, K, M = 40, 300, 0.5
@@ -164,7 +183,7 @@ def test_certainly_zero_columns(dtype):
         check_all_columns(_t(theta), _t(W), t, w, lam, M, 0.0)
 
 
-def test_zero_and_mixed_columns_with_lambda_and_M_edges():
+def test_zero_and_mixed_columns_with_lambda_and_M_edges(path):
     """Zero W columns, zero theta columns, lambda = 0 and M = 0, all in one call."""
     rng = np.random.default_rng(3)
     d, K = 8, 200
@@ -191,7 +210,7 @@ def test_zero_and_mixed_columns_with_lambda_and_M_edges():
 
 @pytest.mark.parametrize("K", [30, 300], ids=["dense-sort", "candidates"])
 @pytest.mark.parametrize("lb", [0.0, 0.02], ids=["lb0", "lb0.02"])
-def test_batched_models_with_different_binding_sets(K, lb):
+def test_batched_models_with_different_binding_sets(K, lb, path):
     """B = 4 models: none binding, all binding, some binding, all zero; per-model lambda/M."""
     rng = np.random.default_rng(4)
     B, d = 4, 30
@@ -242,7 +261,7 @@ def _inputs(B=3, O=2, K=120, d=40, seed=5, dtype=F64):
 @pytest.mark.parametrize("full_pass", [False, True], ids=["column-fixes", "full-pass"])
 @pytest.mark.parametrize("lb", [0.0, 0.05], ids=["lb0", "lb0.05"])
 @pytest.mark.parametrize("dtype", [F64, F32], ids=["f64", "f32"])
-def test_out_in_place_equals_functional(full_pass, lb, dtype, monkeypatch):
+def test_out_in_place_equals_functional(full_pass, lb, dtype, monkeypatch, path):
     monkeypatch.setattr(P, "_FULL_PASS_FRACTION", 10**9 if full_pass else 0)
     theta, W = _inputs(dtype=dtype)
     lam = torch.tensor([[0.05], [0.2], [0.8]], dtype=dtype)
@@ -257,7 +276,7 @@ def test_out_in_place_equals_functional(full_pass, lb, dtype, monkeypatch):
     _assert_same(o, ref, rtol=0, atol=0)
 
 
-def test_out_into_views_of_stacked_first_layer():
+def test_out_into_views_of_stacked_first_layer(path):
     """The trainer's layout: theta and W are row blocks of one (B, O + K, d) tensor."""
     theta, W = _inputs(O=1)
     first = torch.cat([theta, W], dim=1)
@@ -267,7 +286,7 @@ def test_out_into_views_of_stacked_first_layer():
     _assert_same((first[:, :1], first[:, 1:]), ref, rtol=0, atol=0)
 
 
-def test_out_with_one_dimensional_theta_and_transposed_W():
+def test_out_with_one_dimensional_theta_and_transposed_W(path):
     rng = np.random.default_rng(6)
     theta = _t(rng.normal(size=7))
     W = _t(rng.normal(size=(7, 90))).T  # (90, 7), not contiguous
@@ -300,7 +319,7 @@ def test_bad_out_raises_naming_out(out):
 # ----------------------------------------------------------------------------------------------
 
 
-def test_group_prox_candidate_path_equals_plain(plain):
+def test_group_prox_candidate_path_equals_plain(plain, path):
     rng = np.random.default_rng(7)
     d, K = 12, 150
     theta = _t(rng.normal(size=(2, 2, d)) * 0.3)
@@ -314,14 +333,19 @@ def test_group_prox_candidate_path_equals_plain(plain):
 @settings(max_examples=40, **HYP)
 @given(st.integers(0, 2**32 - 1))
 def test_random_sizes_candidates_vs_dense_sort(seed):
-    """Random shapes and scales: the candidate path equals sorting the binding columns whole."""
+    """Random shapes and scales: the candidate path equals sorting the binding columns whole
+    and equals sorting every column (the small-problem shortcut)."""
     rng = np.random.default_rng(seed)
     B, O, K, d = rng.integers(1, 4), rng.integers(1, 4), rng.integers(65, 400), rng.integers(1, 30)
     theta = _t(rng.normal(size=(B, O, d)) * 10.0 ** rng.uniform(-3, 1, size=d))
     W = _t(rng.normal(size=(B, K, d)) * 10.0 ** rng.uniform(-3, 0))
     lam, M = float(rng.uniform(0, 1)), float(10.0 ** rng.uniform(-2, 1.5))
-    fast = hier_prox(theta, W, lambda_=lam, M=M)
     with pytest.MonkeyPatch.context() as m:
+        m.setattr(P, "_SMALL", 0)
+        fast = hier_prox(theta, W, lambda_=lam, M=M)
         m.setattr(P, "_DENSE_MAX", 10**12)
         dense = hier_prox(theta, W, lambda_=lam, M=M)
+        m.setattr(P, "_SMALL", 10**12)
+        small = hier_prox(theta, W, lambda_=lam, M=M)
     _assert_same(fast, dense, rtol=1e-13, atol=1e-15)
+    _assert_same(fast, small, rtol=1e-13, atol=1e-15)
