@@ -69,11 +69,14 @@ def _as_param(value: Scalar, ref: torch.Tensor, name: str, check: bool) -> torch
     return t.reshape(1) if t.dim() == 0 else t
 
 
-def _solve_sorted(srt: torch.Tensor, c: torch.Tensor, M: torch.Tensor) -> torch.Tensor:
+def _solve_sorted(
+    srt: torch.Tensor, c: torch.Tensor, M: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """New skip norm from the ``k`` largest magnitudes of each column, sorted: ``srt`` (n, k).
 
     ``c = ||v|| - lambda`` and ``M`` are (n,). Exact whenever the ``k`` entries include every
     entry that is clipped at the optimum (zero padding is allowed: zeros are never counted).
+    Also returns ``s*``, the number of clipped entries.
     """
     k = srt.shape[-1]
     csum = torch.cumsum(srt, dim=-1)
@@ -85,40 +88,48 @@ def _solve_sorted(srt: torch.Tensor, c: torch.Tensor, M: torch.Tensor) -> torch.
     # s* = #{s >= 1 : |u_(s)| >= w_{s-1}}; the condition is monotone in s (paper, Appendix A).
     cond = (srt >= Mx * bnorm[..., :k]) & (srt > 0)
     s_star = cond.sum(dim=-1, keepdim=True)
-    return torch.gather(bnorm, -1, s_star).squeeze(-1)
+    return torch.gather(bnorm, -1, s_star).squeeze(-1), s_star.squeeze(-1)
 
 
 def _solve_sorted_np(
     srt: np.ndarray, c: np.ndarray, M: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_solve_sorted` in numpy, in float64 (numpy's float32 sums would round more).
+    """:func:`_solve_sorted` for numpy arrays: (new norms, ``s*``).
 
-    Also returns ``s*``, the number of clipped entries. Rows are processed in blocks that
-    keep the temporaries small (large fresh temporaries cost page faults).
+    Few entries: in numpy and in float64 (numpy's calls cost less than torch's; its float32
+    sums would round more than torch's). Many: torch's (faster) elementwise kernels, on row
+    blocks that keep the temporaries small (large fresh temporaries cost page faults).
     """
     n, k = srt.shape
-    out = np.empty(n, dtype=srt.dtype)
-    s_star = np.empty(n, dtype=np.int64)
-    steps = np.arange(k + 1, dtype=np.float64)
-    rows = max(1, (1 << 15) // (k + 1))
-    for r0 in range(0, n, rows):
-        blk = srt[r0 : r0 + rows]
-        m = blk.shape[0]
-        csum = np.zeros((m, k + 1))
-        np.cumsum(blk, axis=-1, dtype=np.float64, out=csum[:, 1:])
-        Mx = M[r0 : r0 + rows].astype(np.float64)[:, None]
-        bnorm = np.maximum(c[r0 : r0 + rows].astype(np.float64)[:, None] + Mx * csum, 0)
+    if srt.size <= _NUMPY_SOLVE_MAX:
+        csum = np.zeros((n, k + 1))
+        np.cumsum(srt, axis=-1, dtype=np.float64, out=csum[:, 1:])
+        steps = np.arange(k + 1, dtype=np.float64)
+        Mx = M.astype(np.float64)[:, None]
+        bnorm = np.maximum(c.astype(np.float64)[:, None] + Mx * csum, 0)
         bnorm /= 1 + steps * Mx * Mx
-        cond = (blk >= Mx * bnorm[:, :k]) & (blk > 0)
-        s = cond.sum(axis=-1)
-        s_star[r0 : r0 + rows] = s
-        out[r0 : r0 + rows] = bnorm[np.arange(m), s]
-    return out, s_star
+        cond = (srt >= Mx * bnorm[:, :k]) & (srt > 0)
+        s_star = cond.sum(axis=-1)
+        return bnorm[np.arange(n), s_star].astype(srt.dtype), s_star
+    st, ct, Mt = (torch.from_numpy(np.ascontiguousarray(x)) for x in (srt, c, M))
+    rows = max(1, (1 << 18) // (k + 1))
+    if n <= rows:
+        val, s = _solve_sorted(st, ct, Mt)
+        return val.numpy(), s.numpy()
+    out = np.empty(n, dtype=srt.dtype)
+    s_out = np.empty(n, dtype=np.int64)
+    for r0 in range(0, n, rows):
+        val, s = _solve_sorted(st[r0 : r0 + rows], ct[r0 : r0 + rows], Mt[r0 : r0 + rows])
+        out[r0 : r0 + rows] = val.numpy()
+        s_out[r0 : r0 + rows] = s.numpy()
+    return out, s_out
 
 
 # Tuning constants (measured on a 2-core AMD EPYC, see docs/architecture.md):
+# sorted blocks with at most this many entries are solved in numpy, larger ones in torch;
+_NUMPY_SOLVE_MAX = 1 << 12
 # W with at most this many entries: no screening, every column sorted (fewest calls);
-_SMALL = 1 << 14
+_SMALL = 1 << 17
 # reduce over |W| in row chunks of about this many elements (cache-resident, no full-size
 # temporary);
 _CHUNK = 1 << 18
@@ -222,7 +233,7 @@ def _solve(
     B, L, n = A.shape
     if not _numpy_ok(A):  # off the CPU: sort the columns whole
         srt = torch.sort(A.mT.reshape(B * n, L), dim=-1, descending=True).values
-        return _solve_sorted(srt, c.reshape(-1), M.reshape(-1)).view(B, n)
+        return _solve_sorted(srt, c.reshape(-1), M.reshape(-1))[0].view(B, n)
     # On the CPU numpy is used: its sort is several times faster than torch's on the nearly
     # tied values that the hierarchy constraint produces, and its calls cost less.
     An = A.detach().numpy()
@@ -351,13 +362,8 @@ def _prox_columns(
     M3 = M.expand(shape).reshape(Bf, G)
     lb3 = None if lam_bar is None else lam_bar.expand(shape).reshape(Bf, 1, G)
     small = W3.numel() <= _SMALL and _numpy_ok(W3)
-    if small:  # few entries: every column sorted and solved in numpy, no screening
-        A = W3.abs()
-        if lb3 is not None:
-            A = A.sub_(lb3).clamp_min_(0)
-        srt = np.sort(A.numpy(), axis=1)[:, ::-1].transpose(0, 2, 1).reshape(Bf * G, L)
-        cn, Mn = c3.detach().numpy().reshape(-1), M3.detach().numpy().reshape(-1)
-        new_norm = torch.from_numpy(_solve_sorted_np(srt, cn, Mn)[0]).view(Bf, G)
+    if small:  # few entries: the same screening, all in numpy (its calls cost less)
+        new_norm = torch.from_numpy(_small_norms(W3, c3, M3, lb3))
         n = 0
     else:
         amax, S = _column_stats(W3, lb3)
@@ -436,6 +442,23 @@ def _prox_columns(
     if out3 is not None:
         return theta_new, W_out  # type: ignore[return-value]
     return theta_new, _store(res, W_out, lead + (L, G))
+
+
+def _small_norms(
+    W3: torch.Tensor, c3: torch.Tensor, M3: torch.Tensor, lb3: torch.Tensor | None
+) -> np.ndarray:
+    """New skip norms (B, G) of a small problem, as in :func:`_prox_columns`, in numpy."""
+    A = np.abs(W3.detach().numpy())
+    if lb3 is not None:
+        A = np.maximum(A - lb3.detach().numpy(), 0)
+    cn, Mn = c3.detach().numpy(), M3.detach().numpy()
+    new = np.maximum(cn, 0)
+    bind = (A.max(axis=1, initial=0) > Mn * new) & (cn + Mn * A.sum(axis=1) > 0) & (Mn > 0)
+    b, j = np.nonzero(bind)
+    if b.size:
+        srt = -np.sort(-A[b, :, j], axis=-1)
+        new[b, j] = _solve_sorted_np(srt, cn[b, j], Mn[b, j])[0]
+    return new
 
 
 def _store(res3: torch.Tensor, W_out: torch.Tensor | None, shape: tuple[int, ...]) -> torch.Tensor:
