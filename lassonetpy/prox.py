@@ -1,6 +1,6 @@
 r"""Hierarchical proximal operators (Hier-Prox, Group-Hier-Prox): pure tensor maths.
 
-This module imports only torch. For every feature (or group of features) ``j`` it solves
+This module imports torch and numpy. For every feature (or group of features) ``j`` it solves
 exactly (Lemhadri et al., JMLR 2021, Alg. 2 and 4, Appendix A, Proposition 1)
 
 .. math::
@@ -10,12 +10,15 @@ exactly (Lemhadri et al., JMLR 2021, Alg. 2 and 4, Appendix A, Proposition 1)
     \quad\text{s.t.}\quad \|W\|_\infty \le M \|b\|_2 ,
 
 where ``v_j`` is the feature's skip (linear) weight column, over all outputs, and ``u_j`` its
-column of first-layer weights. The global solution needs only the largest hidden weights of
-each feature, sorted: a full sort for short columns, otherwise a top-16 selection (``O(K)``)
-with a full sort only for the rare columns that clip more entries; all vectorised over features
-and over any leading batch dimensions (models). (This module imports torch and, for fast CPU
-sorting, numpy.) ``M = 0`` gives (group) soft-thresholding of ``v`` with ``W = 0``;
-``lambda_ = 0`` is the projection onto the hierarchy constraint.
+column of first-layer weights. The global solution needs only the hidden weights that are
+clipped, which are the largest of their column. One pass over ``|W|`` (column maxima and sums)
+screens the columns: those whose constraint does not bind keep ``W_j`` and need no sort, those
+that are certainly zero need none either; only the binding columns are gathered, and of them
+only the candidate entries (above a lower bound on the optimal cap) are sorted. The answer is
+exact (the same formula on the same sorted entries as a full sort). Everything is vectorised
+over features and over any leading batch dimensions (models); small problems run the same
+steps in numpy, whose calls cost less. ``M = 0`` gives (group) soft-thresholding of ``v`` with
+``W = 0``; ``lambda_ = 0`` is the projection onto the hierarchy constraint.
 """
 
 from __future__ import annotations
