@@ -115,7 +115,7 @@ def _solve_sorted_np(
         s_star = cond.sum(axis=-1)
         return bnorm[np.arange(n), s_star].astype(srt.dtype), s_star
     st, ct, Mt = (torch.from_numpy(np.ascontiguousarray(x)) for x in (srt, c, M))
-    rows = max(1, (1 << 18) // (k + 1))
+    rows = max(1, _SOLVE_BLOCK // (k + 1))
     if n <= rows:
         val, s = _solve_sorted(st, ct, Mt)
         return val.numpy(), s.numpy()
@@ -131,6 +131,8 @@ def _solve_sorted_np(
 # Tuning constants (measured on a 2-core AMD EPYC, see docs/architecture.md):
 # sorted blocks with at most this many entries are solved in numpy, larger ones in torch;
 _NUMPY_SOLVE_MAX = 1 << 12
+# ... in blocks of about this many entries;
+_SOLVE_BLOCK = 1 << 18
 # W with at most this many entries: no screening, every column sorted (fewest calls);
 _SMALL = 1 << 17
 # reduce over |W| in row chunks of about this many elements (cache-resident, no full-size
@@ -270,8 +272,13 @@ def _solve(
         cnt = new_cnt
         if done:
             break
+    kmax = int(cnt.max(initial=0))
+    if 4 * int(cnt.sum()) > An.size:  # candidates are most entries: sort the columns whole
+        top = np.sort(An, axis=1)[:, ::-1][:, :kmax]  # the kmax largest, decreasing
+        srt_d = top.transpose(0, 2, 1).reshape(B * n, kmax)
+        return torch.from_numpy(_solve_sorted_np(srt_d, cn, Mn)[0]).view(B, n)
     start = np.cumsum(cnt) - cnt
-    P = np.zeros((B * n, int(cnt.max(initial=0))), dtype=An.dtype)
+    P = np.zeros((B * n, kmax), dtype=An.dtype)
     if int(cnt.sum()) > _LEXSORT_MAX:  # many: list them column by column, then sort rows
         flat = np.flatnonzero(np.ascontiguousarray(mask.transpose(0, 2, 1)))
         grp, k = flat // L, flat % L

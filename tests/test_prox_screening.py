@@ -111,17 +111,28 @@ def test_candidate_path_equals_plain_sort(kind, M, dtype, plain, monkeypatch):
     theta = _t(rng.normal(size=(2, d)) * rng.choice([0.01, 0.1, 1.0], size=d), dtype)
     W = _t(_hard_columns(rng, K, d, kind), dtype)
     lam = _t(rng.uniform(0, 2, size=d), dtype)
-    fast = hier_prox(theta, W, lambda_=lam, M=M)
     slow = plain(hier_prox, theta, W, lambda_=lam, M=M)
     tol = dict(rtol=1e-12, atol=1e-14) if dtype == F64 else dict(rtol=2e-6, atol=1e-7)
+    # few entries: the numpy route
+    _assert_same(hier_prox(theta, W, lambda_=lam, M=M), slow, **tol)
+    # screening, binding columns sorted whole
+    monkeypatch.setattr(P, "_SMALL", 0)
+    _assert_same(hier_prox(theta, W, lambda_=lam, M=M), slow, **tol)
+    # screening and candidates
+    monkeypatch.setattr(P, "_DENSE_MAX", 0)
+    fast = hier_prox(theta, W, lambda_=lam, M=M)
     _assert_same(fast, slow, **tol)
-    # neither do the chunked statistics (tiny chunks) nor listing the candidates column by
-    # column (the route for many candidates) nor fewer refinement steps
-    monkeypatch.setattr(P, "_CHUNK", 7 * d)
-    monkeypatch.setattr(P, "_LEXSORT_MAX", 0)
-    _assert_same(hier_prox(theta, W, lambda_=lam, M=M), fast, rtol=0, atol=0)
-    monkeypatch.setattr(P, "_DENSE_STEPS", 1)
-    _assert_same(hier_prox(theta, W, lambda_=lam, M=M), fast, rtol=0, atol=0)
+    # the same bits with chunked statistics (tiny chunks), candidates listed column by
+    # column (the route for many), fewer refinement steps, a blocked solve
+    for name, value in [
+        ("_CHUNK", 7 * d),
+        ("_LEXSORT_MAX", 0),
+        ("_DENSE_STEPS", 1),
+        ("_SOLVE_BLOCK", 100),
+        ("_NUMPY_SOLVE_MAX", 0),
+    ]:
+        monkeypatch.setattr(P, name, value)
+        _assert_same(hier_prox(theta, W, lambda_=lam, M=M), fast, **tol)
 
 
 def test_candidate_path_at_benchmark_shape(plain):
@@ -181,6 +192,27 @@ def test_certainly_zero_columns(dtype, path):
     assert bool((t[:, ~even] != 0).all())
     if dtype == F64:
         check_all_columns(_t(theta), _t(W), t, w, lam, M, 0.0)
+
+
+def test_few_zero_columns_with_hidden_weights(plain, monkeypatch):
+    """A few certainly-zero columns with non-zero W among binding and free ones (the column
+    fixes differ from the binding set); the same as the plain algorithm."""
+    monkeypatch.setattr(P, "_SMALL", 0)
+    rng = np.random.default_rng(9)
+    d, K, M, lam = 64, 300, 2.0, 0.5
+    theta = rng.normal(size=(2, d)) + 3.0  # not binding ...
+    W = rng.normal(size=(K, d)) * 1e-3
+    theta[:, :4] = 1e-3  # ... except: 4 certainly zero (W != 0)
+    W[:, :4] *= 0.3
+    assert np.all(np.linalg.norm(theta[:, :4], axis=0) + M * np.abs(W[:, :4]).sum(0) < lam)
+    theta[:, 4:8] = 0.3  # and 4 binding
+    W[:, 4:8] *= 1e3
+    t, w = hier_prox(_t(theta), _t(W), lambda_=lam, M=M)
+    assert torch.count_nonzero(t[:, :4]) == 0 and torch.count_nonzero(w[:, :4]) == 0
+    assert torch.equal(w[:, 8:], _t(W[:, 8:]))
+    assert bool((w[:, 4:8] != _t(W[:, 4:8])).any(dim=0).all())
+    _assert_same((t, w), plain(hier_prox, _t(theta), _t(W), lambda_=lam, M=M))
+    check_all_columns(_t(theta), _t(W), t, w, lam, M, 0.0)
 
 
 def test_zero_and_mixed_columns_with_lambda_and_M_edges(path):
