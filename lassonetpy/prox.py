@@ -133,7 +133,7 @@ def _solve_sorted_np(
 _NUMPY_SOLVE_MAX = 1 << 12
 # ... in blocks of about this many entries;
 _SOLVE_BLOCK = 1 << 18
-# W with at most this many entries: no screening, every column sorted (fewest calls);
+# W with at most this many entries: the whole screening in numpy (fewer, cheaper calls);
 _SMALL = 1 << 17
 # reduce over |W| in row chunks of about this many elements (cache-resident, no full-size
 # temporary);
@@ -145,7 +145,7 @@ _DENSE_MAX = 1 << 17
 # has more candidates than _REFINE_ABOVE;
 _DENSE_STEPS = 12
 _REFINE_ABOVE = 32
-# more candidates than this in all: place them by a running count, not by lexsort;
+# more candidates than this in all: list them column by column instead of a lexsort;
 _LEXSORT_MAX = 1 << 15
 # if more than 1 / _FULL_PASS_FRACTION of the columns change, clamp W in one full pass.
 _FULL_PASS_FRACTION = 8
