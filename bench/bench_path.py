@@ -190,10 +190,16 @@ def run_ours(
             "traceback": traceback.format_exc(),
         }
 
+    dense_alone = None
+    if "phase" in params:  # the same call asked for the dense fit only
+        with Timer() as td:
+            fit_path(data.Xtr, data.ytr, phase="dense", **kwargs)
+        dense_alone = td.wall
     out: dict[str, Any] = {
         "package": OURS,
         "seed": seed,
         "ok": True,
+        "dense_alone_s": dense_alone,
         **t.as_dict(),
         "validation": validation,
         "warnings": [str(w.message)[:200] for w in caught],
@@ -331,7 +337,9 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     summ: dict[str, Any] = {}
     for r in runs:  # the paper's claim: the whole path costs about as much as the dense fit
         if r.get("ok") and r.get("dense_s") and r.get("epochs_dense"):
-            r["path_over_dense_s"] = r["wall_s"] / r["dense_s"]
+            # dense fit alone: the same call asked for the dense fit only (ours), else the
+            # dense-fit phase of the path call (official: up to its first callback)
+            r["path_over_dense_s"] = r["wall_s"] / (r.get("dense_alone_s") or r["dense_s"])
             r["path_over_dense_epochs"] = r["epochs_total"] / r["epochs_dense"]
     keys = [
         "path_over_dense_s",
@@ -411,7 +419,7 @@ def to_markdown(result: dict[str, Any]) -> str:
         ],
         ["  of which lambda_start search (s)", cell(o, "lambda_start_s", ".1f"), "-", ""],
         [
-            "**whole path / dense fit: time** (issue target: at most 3)",
+            "**whole path / dense fit alone: time** (issue target: at most 3)",
             cell(o, "path_over_dense_s", ".2f"),
             cell(u, "path_over_dense_s", ".2f"),
             "",

@@ -4,7 +4,17 @@ Inputs as in the official-baseline protocol: ``v ~ N(0, 1)`` of shape (n_out, d)
 ``Linear(d, n_out).weight`` layout) and ``u ~ N(0, 1) / sqrt(d)`` of shape (K, d) (first hidden
 layer, ``Linear(d, K).weight``), lambda_ = 0.1, lambda_bar = 0, M = 10, for (d, K) in
 (77, 100), (500, 100), (5000, 1000) with n_out = 1, plus the MICE path's own shape
-(d = 77, K = 100, n_out = 8). Both functions take the same layout:
+(d = 77, K = 100, n_out = 8). These "random" inputs are the headline.
+
+A second, clearly labelled input, "path-like", mimics the prox call on a lambda path (an
+iterate right after a gradient step), at (77, 100) and (5000, 1000): 10 % of the features are
+active (skip weight ~ N(0, 1), hidden weights feasible, half of them exactly at the cap
+M |theta_j|), the other 90 % were zero and carry a small gradient step scaled so that
+(|v_j| + M ||u_j||_1) / lambda ~ U(0.2, 1.05) (most stay certainly zero, a few enter); then
+every entry gets a relative perturbation of 1e-3. For every row the share of columns in each
+class is reported: not binding (W_j unchanged), certainly zero, binding (solved by selection).
+
+Both functions take the same layout:
 
     lassonet.prox.prox(v, u, lambda_=0.1, lambda_bar=0, M=10)  -> (v_new, u_new)
     lassonetpy.hier_prox(v, u, lambda_=0.1, M=10)              -> (v_new, u_new)
@@ -35,11 +45,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from common import Timer, fmt, md_table  # noqa: E402
 
-CASES = [  # (d, K, n_out)
-    (77, 100, 1),
-    (500, 100, 1),
-    (5000, 1000, 1),
-    (77, 100, 8),
+CASES = [  # (d, K, n_out, input)
+    (77, 100, 1, "random"),
+    (500, 100, 1, "random"),
+    (5000, 1000, 1, "random"),
+    (77, 100, 8, "random"),
+    (77, 100, 1, "path-like"),
+    (5000, 1000, 1, "path-like"),
 ]
 LAMBDA, M = 0.1, 10.0
 
@@ -105,10 +117,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     rows: list[dict[str, Any]] = []
     with Timer() as total:
-        for d, K, n_out in CASES:
+        for d, K, n_out, kind in CASES:
             g = torch.Generator().manual_seed(0)
-            v = torch.randn(n_out, d, generator=g)
-            u = torch.randn(K, d, generator=g) / math.sqrt(d)
+            if kind == "random":
+                v = torch.randn(n_out, d, generator=g)
+                u = torch.randn(K, d, generator=g) / math.sqrt(d)
+            else:
+                v, u = path_like(d, K, n_out, g)
             x = torch.randn(K, d, generator=g)
             y = torch.empty_like(x)
             nbytes = 2 * K * d * 4
@@ -118,7 +133,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if hier_prox is not None:
                 fns["ours"] = partial(hier_prox, v, u, lambda_=LAMBDA, M=M)
 
-            row: dict[str, Any] = {"d": d, "K": K, "n_out": n_out, "bytes": nbytes}
+            row: dict[str, Any] = {"d": d, "K": K, "n_out": n_out, "input": kind, "bytes": nbytes}
+            row["columns"] = column_classes(v, u, LAMBDA, M)
             # sanity check: same result
             if "official" in fns and "ours" in fns:
                 bo, to = fns["official"]()
@@ -155,7 +171,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             row["others_cpu"] = tcase.others_cpu
             rows.append(row)
             print(
-                f"[bench_prox] d={d} K={K} n_out={n_out}: "
+                f"[bench_prox] {kind} d={d} K={K} n_out={n_out}: "
                 + ", ".join(f"{k} {row[k]['median_s'] * 1e6:.1f} µs" for k in samples)
                 + (f", ratio {row['ratio']:.1f}" if "ratio" in row else ""),
                 file=sys.stderr,
@@ -182,6 +198,45 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def path_like(d: int, K: int, n_out: int, g: Any) -> tuple[Any, Any]:
+    """A lambda-path-like iterate (see the module docstring); ``g`` a torch.Generator."""
+    import torch
+
+    active = torch.rand(d, generator=g) < 0.1
+    v = torch.randn(n_out, d, generator=g)
+    u = torch.randn(K, d, generator=g)
+    # active columns: feasible, half of them exactly at the cap M ||v_j||
+    cap = M * torch.linalg.vector_norm(v, dim=0)
+    fill = torch.where(torch.rand(d, generator=g) < 0.5, 1.0, torch.rand(d, generator=g))
+    u_act = u / u.abs().amax(dim=0) * cap * fill
+    # inactive columns: a small gradient step, (|v| + M ||u||_1) / lambda ~ U(0.2, 1.05)
+    r = 0.2 + 0.85 * torch.rand(d, generator=g)
+    size = torch.linalg.vector_norm(v, dim=0) + M * u.abs().sum(dim=0)
+    s = r * LAMBDA / size
+    v = torch.where(active, v, v * s)
+    u = torch.where(active, u_act, u * s)
+    v = v * (1 + 1e-3 * torch.randn(v.shape, generator=g))
+    u = u * (1 + 1e-3 * torch.randn(u.shape, generator=g))
+    return v, u
+
+
+def column_classes(v: Any, u: Any, lam: float, M: float) -> dict[str, float]:
+    """Share of columns that are not binding, certainly zero, or binding (need selection)."""
+    import torch
+
+    c = torch.linalg.vector_norm(v.double(), dim=0) - lam
+    a = u.double().abs()
+    not_binding = a.amax(dim=0) <= M * c.clamp_min(0)
+    zero = ~not_binding & (c + M * a.sum(dim=0) <= 0)
+    binding = ~not_binding & ~zero
+    d = v.shape[-1]
+    return {
+        "not_binding": int(not_binding.sum()) / d,
+        "zero": int(zero.sum()) / d,
+        "binding": int(binding.sum()) / d,
+    }
+
+
 def _us(x: float | None) -> str:
     if x is None:
         return "-"
@@ -195,9 +250,11 @@ def _us(x: float | None) -> str:
 def to_markdown(result: dict[str, Any]) -> str:
     cfg = result["config"]
     header = [
+        "input",
         "d",
         "K",
         "n_out",
+        "columns: not binding / zero / binding",
         "official prox",
         "lassonetpy hier_prox",
         "official / lassonetpy",
@@ -211,11 +268,16 @@ def to_markdown(result: dict[str, Any]) -> str:
     rows = []
     for r in result["rows"]:
         o, u, c = r.get("official"), r.get("ours"), r.get("copy")
+        cls = r.get("columns", {})
         rows.append(
             [
+                r.get("input", "random"),
                 r["d"],
                 r["K"],
                 r["n_out"],
+                " / ".join(f"{100 * cls[k]:.0f} %" for k in ("not_binding", "zero", "binding"))
+                if cls
+                else "-",
                 _us(o["median_s"]) if o else "n/a",
                 _us(u["median_s"]) if u else "n/a",
                 f"**{r['ratio']:.1f} ×**" if "ratio" in r else "-",
@@ -232,7 +294,9 @@ def to_markdown(result: dict[str, Any]) -> str:
     head = (
         f"Hier-Prox alone, lambda_={cfg['lambda_']}, lambda_bar=0, M={cfg['M']:g}, "
         f"{cfg['threads']['intra_op']} threads; median of {cfg['samples']} samples, each "
-        f">= {cfg['min_sample_ms']:g} ms of back-to-back calls. GB/s = 2·K·d·4 bytes / time."
+        f">= {cfg['min_sample_ms']:g} ms of back-to-back calls. GB/s = 2·K·d·4 bytes / time. "
+        "The random rows are the headline; the path-like rows are a lambda-path-like iterate "
+        "(see bench/bench_prox.py)."
     )
     errs = "".join(f"\n\n**{e}**" for e in result["errors"])
     return f"{head}\n\n{md_table(header, rows)}{errs}\n"

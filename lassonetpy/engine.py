@@ -42,6 +42,7 @@ from .trainer import (
     LambdaState,
     Problem,
     TrainConfig,
+    _sub_problem,
     gradients,
     group_norms,
     step_size,
@@ -896,35 +897,47 @@ def _collect(
         [],
         [],
     )
+    dev = prob.w.device
+    B = prob.w.shape[0]
+    nw = len(hidden)
+    O = int(info.n_outputs)
+    K = int(records[0][1].first.shape[1]) - O
+    # the records are evaluated in stacks of R path points (R * B models in one forward pass):
+    # one GEMM instead of a loop over lambdas; R bounded so activations stay under ~64 MiB
+    n_rows = prob.w.shape[1] if isinstance(prob.X, torch.Tensor) else prob.X.chunk_rows
+    R = max(1, min(len(records), (1 << 24) // max(1, B * (K + O) * n_rows)))
     with torch.no_grad():
-        dev = prob.w.device
-        for lam, st, ep, cv in records:
-            t = [x.to(dev) for x in st.tensors()]
-            nw = len(hidden)
-            p = Params(t[0], t[1 : 1 + nw], t[1 + nw :], int(info.n_outputs))
-            th = p.theta.double().cpu().numpy()  # (B, O, d)
-            s = np.linalg.norm(th, axis=1) > 0
-            sel.append(s)
-            ngr.append((group_norms(p, gi) > 0).sum(-1).cpu().numpy())
-            b = scale * th / x_scale
-            beta.append(b)
+        for r0 in range(0, len(records), R):
+            part = records[r0 : r0 + R]
+            ts = [
+                x.to(dev) for x in (torch.cat(z, 0) for z in zip(*(r[1].tensors() for r in part)))
+            ]
+            p = Params(ts[0], ts[1 : 1 + nw], ts[1 + nw :], O)
+            Rb = len(part)
+            lam_v = torch.tensor([r[0] for r in part], dtype=p.first.dtype, device=dev)
+            th_all = p.theta.double().cpu().numpy().reshape(Rb, B, O, d)
+            ng_all = (group_norms(p, gi) > 0).sum(-1).cpu().numpy().reshape(Rb, B)
             q = p.clone()
             q.theta.zero_()
-            mlp0 = forward(q, torch.zeros(1, d, dtype=p.first.dtype, device=p.first.device))[
-                :, 0, :
-            ]
-            a0.append(
-                info.center + scale * (mlp0.double().cpu().numpy() - th @ (x_center / x_scale))
-            )
-            # one pass gives the loss and the deviance
-            lo, dv = summed_over_rows(p, prob, [fam.loss, fam.deviance])
-            pe = (group_norms(p, gi) * prob.pen_weight).sum(-1)
-            loss.append(scale**2 * lo.double().cpu().numpy())
-            obj.append(scale**2 * (lo + lam * pe).double().cpu().numpy())
-            devi.append(scale**2 * dv.double().cpu().numpy())
-            epochs.append(ep.cpu().numpy())
-            conv.append(cv.cpu().numpy())
-            states.append(st)
+            mlp0 = forward(q, torch.zeros(1, d, dtype=p.first.dtype, device=dev))[:, 0, :]
+            mlp0_all = mlp0.double().cpu().numpy().reshape(Rb, B, O)
+            # one pass gives the loss and the deviance of every model at every point
+            prob_r = _sub_problem(prob, torch.arange(B, device=dev).repeat(Rb))
+            lo, dv = (v.view(Rb, B) for v in summed_over_rows(p, prob_r, [fam.loss, fam.deviance]))
+            pe = (group_norms(p, gi) * prob.pen_weight).sum(-1).view(Rb, B)
+            ob = lo + lam_v.unsqueeze(-1) * pe
+            for i, (_, st, ep, cv) in enumerate(part):
+                th = th_all[i]  # (B, O, d)
+                sel.append(np.linalg.norm(th, axis=1) > 0)
+                ngr.append(ng_all[i])
+                beta.append(scale * th / x_scale)
+                a0.append(info.center + scale * (mlp0_all[i] - th @ (x_center / x_scale)))
+                loss.append(scale**2 * lo[i].double().cpu().numpy())
+                obj.append(scale**2 * ob[i].double().cpu().numpy())
+                devi.append(scale**2 * dv[i].double().cpu().numpy())
+                epochs.append(ep.cpu().numpy())
+                conv.append(cv.cpu().numpy())
+                states.append(st)
     nd = scale**2 * null_dev.double().cpu().numpy()
     devi_a = np.stack(devi, 1)
     members = gi.members if gi is not None else [[j] for j in range(d)]

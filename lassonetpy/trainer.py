@@ -195,8 +195,9 @@ def gradients(
 def _prox(p: Params, prob: Problem, lam_step: torch.Tensor) -> None:
     """Apply Hier-Prox in place to (theta, W0); ``lam_step`` is (B, 1) = lambda * lr."""
     lam = lam_step * prob.pen_weight  # (B, G)
-    if prob.groups is None:
-        th, W0 = hier_prox(p.theta, p.W0, lambda_=lam, M=prob.M, check=False)
+    if prob.groups is None:  # in place: only the columns that change are written
+        hier_prox(p.theta, p.W0, lambda_=lam, M=prob.M, check=False, out=(p.theta, p.W0))
+        return
     else:
         th, W0 = group_hier_prox(p.theta, p.W0, prob.groups, lambda_=lam, M=prob.M, check=False)
     p.first[:, : p.n_outputs] = th

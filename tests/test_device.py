@@ -98,8 +98,10 @@ def test_device_branches_equal_host_branches_and_never_sync(monkeypatch, shape, 
         _no_host_reads(mp)
         dev = hier_prox(theta, W, lambda_=lam, M=M, check=False)
         dev_g = group_hier_prox(theta, W, groups, lambda_=lam, M=M, check=False)
+    # the device route sorts every column and sums in the working dtype; the CPU route screens
+    # columns and solves the binding ones with float64 sums: equal up to rounding
     for a, b in zip((*host, *host_g), (*dev, *dev_g), strict=True):
-        assert torch.equal(a, b)
+        torch.testing.assert_close(a, b, **TOL[dtype])
     # and the host branches do read values (the check above can fail)
     with monkeypatch.context() as mp:
         _no_host_reads(mp)
