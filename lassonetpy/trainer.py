@@ -285,9 +285,10 @@ def train_dense(p: Params, prob: Problem, cfg: TrainConfig) -> tuple[Params, tor
 def step_size(p: Params, prob: Problem, cfg: TrainConfig, iters: int = 10) -> torch.Tensor:
     """Step size ``1 / L`` per model (B,), ``L`` the largest Hessian eigenvalue.
 
-    Power iteration with Hessian-vector products by central differences of the gradient, on
+    Power iteration with Hessian-vector products by forward differences of the gradient, on
     the loss (plus L2 terms) with respect to all parameters at ``p``. Models do not interact,
-    so one batched product serves all of them.
+    so one batched product serves all of them. It is only the path's starting step (the
+    trainer halves it where a lambda diverges), so ``iters + 1`` gradients are enough.
     """
     B = p.n_models
     base = p.tensors()
@@ -306,14 +307,13 @@ def step_size(p: Params, prob: Problem, cfg: TrainConfig, iters: int = 10) -> to
         return torch.sqrt(torch.stack([(x * x).flatten(1).sum(-1) for x in vs]).sum(0))
 
     L = torch.ones(B, dtype=p.first.dtype, device=p.first.device)
+    _, g0 = gradients(p, prob, cfg)
     for _ in range(iters):
         nv = norm(vec).clamp_min(1e-30)
         vec = [x / _per_model(nv, x) for x in vec]
         plus = p.like([x + _per_model(h.to(x), x) * u for x, u in zip(base, vec)])
-        minus = p.like([x - _per_model(h.to(x), x) * u for x, u in zip(base, vec)])
         _, gp = gradients(plus, prob, cfg)
-        _, gm = gradients(minus, prob, cfg)
-        hv = [(a - b) / _per_model(2 * h.to(a), a) for a, b in zip(gp, gm)]
+        hv = [(a - b) / _per_model(h.to(a), a) for a, b in zip(gp, g0)]
         L = norm(hv)
         vec = hv
     return 1.0 / L.clamp_min(1e-8)
@@ -330,9 +330,9 @@ class LambdaState:
     loss: torch.Tensor | None = None
 
 
-def _model_dot(a: Sequence[torch.Tensor], b: Sequence[torch.Tensor]) -> torch.Tensor:
-    """Per-model inner product of two parameter lists, shape (B,)."""
-    return torch.stack([(x * y).flatten(1).sum(-1) for x, y in zip(a, b)]).sum(0)
+def _flat(ts: Sequence[torch.Tensor]) -> torch.Tensor:
+    """A parameter list as one (B, P) tensor (one copy): per-model sums in one operation."""
+    return torch.cat([t.reshape(t.shape[0], -1) for t in ts], 1)
 
 
 def train_lambda(
@@ -463,10 +463,12 @@ def _train_lambda_full(
             zs = [y_ - _per_model(lr_eff, y_) * g for y_, g in zip(ys, grads)]
         zp = p.like(zs)
         _prox(zp, sprob, (lam * lr_eff).unsqueeze(-1))
-        step = torch._foreach_sub(zs, ys)
-        decrease = _model_dot(step, step) / (2 * lr)
+        # per-model sums over all parameters on one flat (B, P) view each
+        flat_z = _flat(zs)
+        step = flat_z - _flat(ys)
+        decrease = (step * step).sum(-1) / (2 * lr)
         # gradient restart: the step (x+ - y) points against the move (x+ - x)
-        turn = _model_dot(step, torch._foreach_sub(zs, params)) < 0
+        turn = (step * (flat_z - _flat(params))).sum(-1) < 0
         new_prev = [torch.where(_per_model(turn, z), z, x) for z, x in zip(zs, params)]
         moving = torch.ones_like(turn) if act is None else act > 0
         if act is not None:  # a frozen model keeps its momentum
