@@ -572,9 +572,9 @@ def fit_path(
         Epoch limits for the dense fit and for each lambda.
     tol : float
         Convergence at each lambda: a model stops when one more epoch would lower its
-        objective by less than ``tol / 5`` times the null model's loss (``/ 10`` when
-        ``tol < 1e-3``, ``/ 20`` when ``tol < 1e-6``), i.e. less than ``tol`` over five epochs
-        (like glmnet, relative to the null deviance). The dense fit stops when its objective
+        objective by less than ``tol / 10`` times the null model's loss (``/ 20`` when
+        ``tol < 1e-3``, ``/ 40`` when ``tol < 1e-6``), i.e. less than ``tol / 2`` over five
+        epochs (like glmnet, relative to the null deviance). The dense fit stops when its objective
         changed by less than ``min(tol, 1e-3)`` times the null loss over 5 epochs: it is the
         start of the whole path. Use 1e-4 or less for a precise solution at every lambda.
     seed : int, optional
