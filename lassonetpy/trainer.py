@@ -419,6 +419,9 @@ def _train_lambda_full(
                 "retries": torch.zeros_like(epochs),
             }
             rows = ia
+            if len(ia) == B:  # every model trains: work on the tensors themselves
+                work.update(src, prob=prob)
+                return
         else:
             src, rows = work, torch.nonzero(keep).flatten()
             ia = ia[rows]
@@ -427,7 +430,15 @@ def _train_lambda_full(
                 work[k] = [t.index_select(0, rows) for t in v] if isinstance(v, list) else v[rows]
         work["prob"] = prob if len(ia) == B else _sub_problem(prob, ia)
 
-    def finish(fin: torch.Tensor, done: torch.Tensor, loss_y: torch.Tensor) -> None:
+    def finish(fin: torch.Tensor, done: torch.Tensor, loss_y: torch.Tensor, every: bool) -> None:
+        if every and len(ia) == B:  # all models finish together: take the tensors as they are
+            full[:] = work["x"]
+            prev_full[:] = work["prev"]
+            for t_full, t in ((lr_full, work["lr"]), (epochs, work["epochs"])):
+                t_full.copy_(t)
+            converged.copy_(done)
+            last_loss.copy_(loss_y)
+            return
         gi = ia[fin]
         for t_full, t in zip(full, work["x"]):
             t_full.index_copy_(0, gi, t[fin])
@@ -512,13 +523,13 @@ def _train_lambda_full(
         n_fin = n_done + n_over
         if n_fin or last:
             fin = torch.ones_like(done) if last else done_or_over
-            finish(fin, done, loss_y)
+            finish(fin, done, loss_y, last or n_fin == len(ia))
             if last or n_fin == len(ia):
                 break
             select(~done_or_over)
     state.prev, state.lr = prev_full, lr_full
     state.loss = None if any_bad else last_loss
-    return out, epochs, converged | (alive == 0)
+    return p.like(full), epochs, converged | (alive == 0)
 
 
 _MAX_RESTARTS = 8  # per model and lambda
