@@ -450,6 +450,7 @@ def _train_lambda_full(
         last_loss.index_copy_(0, gi, loss_y[fin])
 
     any_bad = False
+    l2 = cfg.gamma > 0 or cfg.gamma_skip > 0
     if len(ia):
         select(None)
     # Host synchronisation: on the CPU at every epoch (free there); on an accelerator every
@@ -471,7 +472,9 @@ def _train_lambda_full(
         yp = p.like(ys)
         loss_y, grads = gradients(yp, sprob, cfg)
         pen_y = (group_norms(yp, prob.groups) * prob.pen_weight).sum(-1)
-        obj_y = loss_y + lam * pen_y + _l2(yp, cfg)
+        obj_y = loss_y + lam * pen_y
+        if l2:
+            obj_y = obj_y + _l2(yp, cfg)
         if len(ia) == 1 and act is None:
             zs = list(torch._foreach_add(ys, grads, alpha=-float(lr[0])))
         else:
@@ -485,15 +488,20 @@ def _train_lambda_full(
         # gradient restart: the step (x+ - y) points against the move (x+ - x)
         turn = (step * (flat_z - _flat(params))).sum(-1) < 0
         new_prev = [torch.where(_per_model(turn, z), z, x) for z, x in zip(zs, params)]
-        moving = torch.ones_like(turn) if act is None else act > 0
-        if act is not None:  # a frozen model keeps its momentum
+        # objective above the start's + 10 % (or not finite: NaN compares False)
+        bad = ~(obj_y <= work["limit"])
+        done = (decrease <= work["thr"]) & ~bad
+        if act is None:
+            work["epochs"] = work["epochs"] + 1
+        else:  # a frozen model keeps its momentum and its counts
+            moving = act > 0
             new_prev = [
                 torch.where(_per_model(moving, z), q, xp) for z, q, xp in zip(zs, new_prev, prev)
             ]
+            work["epochs"] = work["epochs"] + moving.long()
+            bad &= moving
+            done &= moving
         work["prev"], work["x"] = new_prev, zs
-        work["epochs"] = work["epochs"] + moving.long()
-        bad = (~torch.isfinite(obj_y) | (obj_y > work["limit"])) & moving
-        done = (decrease <= work["thr"]) & ~bad & moving
         if done_acc is not None:
             done = done | done_acc
         last = epoch == cfg.max_epochs - 1
@@ -502,11 +510,10 @@ def _train_lambda_full(
             _restart(work, bad, lr)
             act, done_acc = (~done).to(lr.dtype), done
             continue
-        over = work["retries"] >= _MAX_RESTARTS  # restarted too often at this lambda
-        n_done, n_bad, n_over = (
-            int(v) for v in torch.stack([done.sum(), bad.sum(), (over & bad).sum()]).tolist()
-        )
+        n_done, n_bad = (int(v) for v in torch.stack([done.sum(), bad.sum()]).tolist())
         act, done_acc = None, None
+        over = work["retries"] >= _MAX_RESTARTS  # restarted too often at this lambda
+        n_over = int((over & bad).sum()) if n_bad else 0
         if n_over:  # give up on those models at this lambda (an error if they are not finite)
             _check_finite(
                 torch.where(over & bad & ~torch.isfinite(obj_y), torch.nan, 0.0),
