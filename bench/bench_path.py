@@ -339,11 +339,19 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         if r.get("ok") and r.get("dense_s") and r.get("epochs_dense"):
             # dense fit alone: the same call asked for the dense fit only (ours), else the
             # dense-fit phase of the path call (official: up to its first callback)
-            r["path_over_dense_s"] = r["wall_s"] / (r.get("dense_alone_s") or r["dense_s"])
+            dense = r.get("dense_alone_s") or r["dense_s"]
+            r["path_over_dense_s"] = r["wall_s"] / dense
+            # the lambda path alone (everything after the dense fit) against the dense fit
+            r["lambdas_over_dense_s"] = (r["wall_s"] - dense) / dense
+            r["lambdas_over_dense_epochs"] = (r["epochs_total"] - r["epochs_dense"]) / r[
+                "epochs_dense"
+            ]
             r["path_over_dense_epochs"] = r["epochs_total"] / r["epochs_dense"]
     keys = [
         "path_over_dense_s",
         "path_over_dense_epochs",
+        "lambdas_over_dense_s",
+        "lambdas_over_dense_epochs",
         "wall_s",
         "dense_s",
         "path_s",
@@ -428,6 +436,18 @@ def to_markdown(result: dict[str, Any]) -> str:
             "whole path / dense fit: epochs",
             cell(o, "path_over_dense_epochs", ".2f"),
             cell(u, "path_over_dense_epochs", ".2f"),
+            "",
+        ],
+        [
+            "lambda path after the dense fit / dense fit alone: time",
+            cell(o, "lambdas_over_dense_s", ".2f"),
+            cell(u, "lambdas_over_dense_s", ".2f"),
+            "",
+        ],
+        [
+            "lambda path after the dense fit / dense fit: epochs",
+            cell(o, "lambdas_over_dense_epochs", ".2f"),
+            cell(u, "lambdas_over_dense_epochs", ".2f"),
             "",
         ],
         [

@@ -26,12 +26,12 @@ Three tables:
    makes (``lassonetpy.network``), for B models, n rows, d inputs, O outputs, hidden layers
    K_1..K_L::
 
-       F = 4 n d B (O + K_1)              X first^T forward, dZ^T X backward
+       F = 4 n d B (O + K_1)              first X^T forward, dZ X backward
          + 6 n B sum_l K_l K_(l+1)         each further layer: forward, weight grad, input grad
                                            (K_(L+1) = O)
 
    divided by the measured epoch time, against the machine's matrix-product rate at exactly
-   these shapes: the same products (``X @ first^T``, ``baddbmm``, ``bmm``, ``dZ^T @ X``) timed
+   these shapes: the same products (``first @ X^T`` with its bias, ``baddbmm``, ``bmm``, ``dZ @ X``) timed
    bare in the same process with the same threads (best of several). "GEMM share" = bare GEMM
    time / epoch time (1 = the epoch is as fast as its matrix products). For MICE protein
    (multinomial, O = 8, d = 77, K = 100: B = 1 on the 756 training rows and B = 11 = 1 + 10
@@ -148,26 +148,26 @@ def gemm_time(
     def r(*shape: int) -> torch.Tensor:
         return torch.randn(*shape, generator=g).to(dtype=dtype, device=device)
 
+    # the network's own layout (lassonetpy.network): activations are (B, units, n)
     OK = O + hidden[0]
     X = r(n, d)
     first = r(B * OK, d)
-    dZ = r(n, B * OK)
+    bias = r(B * OK, 1)
+    dZ = r(B * OK, n)
     out: dict[str, float] = {
-        "X first^T": _best(lambda: X @ first.T, device),
-        "dZ^T X": _best(lambda: dZ.T @ X, device),
+        "first X^T (+bias)": _best(lambda: torch.addmm(bias, first, X.T), device),
+        "dZ X": _best(lambda: dZ @ X, device),
     }
     sizes = [*hidden, O]
     for i in range(len(sizes) - 1):
-        h, W = r(B, n, sizes[i]), r(B, sizes[i + 1], sizes[i])
-        b, delta = r(B, 1, sizes[i + 1]), r(B, n, sizes[i + 1])
-        out[f"layer {i + 1} forward"] = _best(
-            lambda h=h, W=W, b=b: torch.baddbmm(b, h, W.transpose(1, 2)), device
-        )
+        h, W = r(B, sizes[i], n), r(B, sizes[i + 1], sizes[i])
+        b, delta = r(B, sizes[i + 1], 1), r(B, sizes[i + 1], n)
+        out[f"layer {i + 1} forward"] = _best(lambda h=h, W=W, b=b: torch.baddbmm(b, W, h), device)
         out[f"layer {i + 1} weight grad"] = _best(
-            lambda h=h, delta=delta: torch.bmm(delta.transpose(1, 2), h), device
+            lambda h=h, delta=delta: torch.bmm(delta, h.transpose(1, 2)), device
         )
         out[f"layer {i + 1} input grad"] = _best(
-            lambda W=W, delta=delta: torch.bmm(delta, W), device
+            lambda W=W, delta=delta: torch.bmm(W.transpose(1, 2), delta), device
         )
     return out
 

@@ -110,11 +110,20 @@ def targets(res: dict[str, Any]) -> str:
                 verdict(ok),
             ]
         )
-        pd_ = s[bench_path.OURS]["path_over_dense_s"]["median"]
-        pe = s[bench_path.OURS]["path_over_dense_epochs"]["median"]
+        u = s[bench_path.OURS]
+        pd_, pe = u["path_over_dense_s"]["median"], u["path_over_dense_epochs"]["median"]
+        ld = u.get("lambdas_over_dense_s", {}).get("median")
+        le = u.get("lambdas_over_dense_epochs", {}).get("median")
         rows.append(
             [
-                "whole path / dense fit: at most 3",
+                "path cost / dense fit alone: at most 3 (the lambda path after the dense fit)",
+                f"{fmt(ld, '.2f')} in time, {fmt(le, '.2f')} in epochs",
+                verdict(None if ld is None else ld <= 3),
+            ]
+        )
+        rows.append(
+            [
+                "  the same, counting the dense fit in the path (whole call / dense fit alone)",
                 f"{fmt(pd_, '.2f')} in time, {fmt(pe, '.2f')} in epochs",
                 verdict(None if pd_ is None else pd_ <= 3),
             ]
@@ -227,6 +236,7 @@ def report(res: dict[str, Any]) -> str:
         lines += [
             "## Scaling, memory and FLOP rate (lassonetpy alone)",
             "",
+            *([f"*{res['scale']['note']}*", ""] if res["scale"].get("note") else []),
             res["scale"]["markdown"],
             "",
         ]
