@@ -381,8 +381,10 @@ def _train_lambda_full(
     """
     B = p.n_models
     dev = p.first.device
-    out = p.clone()
-    full = out.tensors()  # results, written as models finish
+    # results, written as models finish; they stay the caller's tensors (read only) until the
+    # first partial write, so a batch whose models finish together copies nothing
+    full, prev_full = list(p.tensors()), list(state.prev)
+    owned = False
     if state.loss is None:
         loss0, pen0 = objective_terms(p, prob)
     else:
@@ -396,7 +398,6 @@ def _train_lambda_full(
     epochs = torch.zeros(B, dtype=torch.long, device=dev)
     converged = torch.zeros(B, dtype=torch.bool, device=dev)
     last_loss = loss0.clone()
-    prev_full = [t.clone() for t in state.prev]
     lr_full = state.lr.clone()
     # The working set: only the models still training are computed (a loop of single fits
     # would not pay for converged models either); it shrinks as models converge, and models
@@ -439,6 +440,11 @@ def _train_lambda_full(
             converged.copy_(done)
             last_loss.copy_(loss_y)
             return
+        nonlocal owned
+        if not owned:
+            full[:] = [t.clone() for t in full]
+            prev_full[:] = [t.clone() for t in prev_full]
+            owned = True
         gi = ia[fin]
         for t_full, t in zip(full, work["x"]):
             t_full.index_copy_(0, gi, t[fin])
