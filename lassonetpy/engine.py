@@ -777,12 +777,10 @@ def fit_path(
         )
     lmax_models = _lambda_max(p, prob, eta0)
     ones = torch.ones(B, dtype=torch.bool, device=dev)
-    if phase == "dense":
-        bar.close()
-        t_all = time.perf_counter() - t0
-        nan = torch.full((B,), float("nan"), dtype=torch.float64)
+
+    def collect(records: list, lr: torch.Tensor, t_path: float) -> PathResult:
         return _collect(
-            [(0.0, PathState.compact(p.tensors()), dense_epochs, ones)],
+            records,
             fam,
             info,
             hidden_t,
@@ -795,10 +793,15 @@ def fit_path(
             prob,
             cfg,
             null_dev,
-            nan,
-            {"dense": t_dense, "path": 0.0, "total": t_all},
+            lr,
+            {"dense": t_dense, "path": t_path, "total": time.perf_counter() - t0},
             lmax_models,
         )
+
+    if phase == "dense":
+        bar.close()
+        nan = torch.full((B,), float("nan"), dtype=torch.float64)
+        return collect([(0.0, PathState.compact(p.tensors()), dense_epochs, ones)], nan, 0.0)
     if user_lam is None:
         if span is None:
             first, top = _span(float(lmax_models.max()), float(Mv.max()), lambda_min_ratio)
@@ -841,28 +844,7 @@ def fit_path(
             bar.set_total(bar.total + 1)
     bar.set_total(bar.n)
     bar.close()
-    return _collect(
-        records,
-        fam,
-        info,
-        hidden_t,
-        Mv,
-        x_center,
-        x_scale,
-        gi,
-        d,
-        pen_weight,
-        prob,
-        cfg,
-        null_dev,
-        lr_path,
-        {
-            "dense": t_dense,
-            "path": time.perf_counter() - t0 - t_dense,
-            "total": time.perf_counter() - t0,
-        },
-        lmax_models,
-    )
+    return collect(records, lr_path, time.perf_counter() - t0 - t_dense)
 
 
 def _collect(
