@@ -23,7 +23,7 @@ Three tables:
    are n = 100,000, d = 500 (in the grid) and d = 5,000 with K = 1,000 hidden units at
    n = 10,000.
 3. **FLOP rate**: FLOPs of one full-batch epoch counted from the matrix products the network
-   makes (``lassonetpy.network``), for B models, n rows, d inputs, O outputs, hidden layers
+   makes (``lassonetpy.engine.network``), for B models, n rows, d inputs, O outputs, hidden layers
    K_1..K_L::
 
        F = 4 n d B (O + K_1)              first X^T forward, dZ X backward
@@ -148,7 +148,7 @@ def gemm_time(
     def r(*shape: int) -> torch.Tensor:
         return torch.randn(*shape, generator=g).to(dtype=dtype, device=device)
 
-    # the network's own layout (lassonetpy.network): activations are (B, units, n)
+    # the network's own layout (lassonetpy.engine.network): activations are (B, units, n)
     OK = O + hidden[0]
     X = r(n, d)
     first = r(B * OK, d)
@@ -222,7 +222,7 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     import torch
 
     import lassonetpy
-    from lassonetpy import engine
+    from lassonetpy.engine import fit as engine
 
     common.set_threads(int(spec["threads"]))
     common.torch_warmup()

@@ -1,14 +1,14 @@
 """lassonetpy: LassoNet feature-sparse neural networks, the R way."""
 
 from . import datasets
-from ._persist import load
 from .api import lassonet
 from .assess import assess, confusion
 from .cv import CVLassoNet, cv_lassonet
 from .cva import CVALassoNet, cva_lassonet
+from .engine.prox import group_hier_prox, hier_prox, soft_threshold
+from .engine.rows import from_chunks
 from .path import LassoNetPath
-from .prox import group_hier_prox, hier_prox, soft_threshold
-from .rows import from_chunks
+from .persist import load
 from .stability import StabilitySelection, stability_selection
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The front door: :func:`lassonet` fits a LassoNet path from a formula or from arrays.
 
 The private helpers :func:`_prepare` (user arguments -> validated arrays, groups, penalty
-factors and fit settings; in :mod:`lassonetpy._inputs`) and :func:`_build_path` (an engine
+factors and fit settings; in :mod:`lassonetpy.formula.inputs`) and :func:`_build_path` (an engine
 result -> :class:`LassoNetPath`) are shared with :mod:`lassonetpy.cv`, so a cross-validated
 fit sees exactly the data, groups and settings that :func:`lassonet` would use::
 
@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._inputs import FIT_ARGS, Prepared, _prepare
-from .engine import PathResult
+from .engine.fit import PathResult
 from .errors import _short
 from .families import Family
+from .formula.inputs import FIT_ARGS, Prepared, _prepare
 from .path import LassoNetPath
 
 __all__ = ["lassonet"]
@@ -221,7 +221,7 @@ def lassonet(
         ``{term: factor}`` (others 1) or one factor per term; 0 = never penalised (the term
         is in every model of the path). Rescaled to sum to the number of terms, as in glmnet.
     exclude : str or list, optional
-        Terms or columns to leave out (formula: as :func:`~lassonetpy.design.build_design`;
+        Terms or columns to leave out (formula: as :func:`~lassonetpy.formula.design.build_design`;
         arrays: column names or indices).
     groups : dict, list of lists or labels, optional
         Array interface only: columns (indices or names) that enter and leave together,

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._predict import _newoffset, _newx
 from .cv import CVLassoNet
 from .errors import FormulaError, InputError, InputTypeError, ResponseError, bad_value
-from .measures import assess_measures, confusion_table, measure_name
+from .formula.newdata import _newoffset, _newx
 from .path import LassoNetPath
+from .report.measures import assess_measures, confusion_table, measure_name
 
 __all__ = ["assess", "confusion"]
 
@@ -58,7 +58,7 @@ def _response(path: LassoNetPath, newdata: Any, newy: Any) -> Any:
         )
     from formulaic import Formula
 
-    from .design import _response as eval_response
+    from .formula.design import _response as eval_response
 
     parsed = Formula(
         spec.formula, _context={"__formulaic_variables_available__": list(newdata.columns)}
@@ -68,7 +68,7 @@ def _response(path: LassoNetPath, newdata: Any, newy: Any) -> Any:
 
 
 def _encode(path: LassoNetPath, y: Any, n: int) -> np.ndarray:
-    """Response -> what :mod:`lassonetpy.measures` takes: class codes, or floats."""
+    """Response -> what :mod:`lassonetpy.report.measures` takes: class codes, or floats."""
     arr = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1 and path.family != "mgaussian":
         arr = arr[:, 0]

@@ -326,7 +326,7 @@ def _flat_columns(pred: Any) -> Any:
 
 
 def _cmd_predict(a: argparse.Namespace) -> int:
-    from ._persist import load
+    from .persist import load
 
     model = Path(a.model)
     if not model.exists():

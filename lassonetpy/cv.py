@@ -4,14 +4,14 @@ How it works (one engine call):
 
 1. The data are prepared exactly as :func:`lassonetpy.lassonet` prepares them (formula, NA
    rows, groups, weights, offsets).
-2. Folds: ``foldid`` if given, else :func:`~lassonetpy.cv_stats.make_folds` (stratified by
+2. Folds: ``foldid`` if given, else :func:`~lassonetpy.report.cv_stats.make_folds` (stratified by
    class for binomial and multinomial).
 3. The full-data fit and the ``K`` fold fits are **one batch** of ``B = 1 + K`` models trained
    in lock-step (model 0: every row; model ``k``: every row outside fold ``k``), so they share
    one lambda grid and the CPU does one large computation instead of ``K + 1`` small ones.
 4. Out-of-fold predictions: the rows of fold ``k`` are predicted by model ``k`` at every path
-   index (response scale, with their offsets); :func:`~lassonetpy.cv_stats.fold_errors`,
-   :func:`~lassonetpy.cv_stats.cv_summary` and :func:`~lassonetpy.cv_stats.choose_lambda`
+   index (response scale, with their offsets); :func:`~lassonetpy.report.cv_stats.fold_errors`,
+   :func:`~lassonetpy.report.cv_stats.cv_summary` and :func:`~lassonetpy.report.cv_stats.choose_lambda`
    (glmnet's 1-SE rule) give ``cvm``, ``cvsd``, ``lambda_min`` and ``lambda_1se``.
 
 **When a fold's path ends early.** The batch continues until *no* model has a feature left, so
@@ -34,10 +34,15 @@ from typing import Any
 
 import numpy as np
 
-from ._inputs import FIT_ARGS, Prepared, _prepare
 from .api import _build_path, _format_call, lassonet
-from .cv_plot import plot_cv
-from .cv_stats import (
+from .engine.fit import PathResult
+from .engine.parallel import fit_batch
+from .errors import InputError, InputTypeError, LassoNetWarning, bad_value
+from .families import get_family
+from .formula.inputs import FIT_ARGS, Prepared, _prepare
+from .path import LassoNetPath
+from .report.cv_plot import plot_cv
+from .report.cv_stats import (
     check_foldid,
     choose_lambda,
     cv_summary,
@@ -45,10 +50,7 @@ from .cv_stats import (
     fold_weight_sums,
     make_folds,
 )
-from .engine import PathResult
-from .errors import InputError, InputTypeError, LassoNetWarning, bad_value
-from .families import get_family
-from .measures import (
+from .report.measures import (
     MEASURES,
     _Text,
     check_measure,
@@ -57,9 +59,7 @@ from .measures import (
     measure_name,
     pointwise,
 )
-from .parallel import fit_batch
-from .path import LassoNetPath
-from .printing import format_lambda
+from .report.printing import format_lambda
 
 __all__ = ["cv_lassonet", "CVLassoNet"]
 
@@ -480,7 +480,7 @@ def cv_lassonet(
         distinct. Use the same ``foldid`` to compare settings on the same folds.
     type_measure : {"default", "deviance", "mse", "mae", "class", "auc"}
         Error measure (``"default"``: deviance, which is the mean squared error for gaussian).
-        Valid choices depend on the family (:func:`lassonetpy.measures.measures_for`). As in
+        Valid choices depend on the family (:func:`lassonetpy.report.measures.measures_for`). As in
         glmnet, ``"auc"`` with fewer than 10 observations per fold falls back to deviance
         (with a warning), and fewer than 3 observations per fold switch to observation-level
         errors (``grouped=False``).
@@ -496,7 +496,7 @@ def cv_lassonet(
         ``n_tasks`` chunks, each fitted by a task; the result is identical to a local run with
         the same ``n_tasks``, and equals the single batch up to floating-point rounding
         (which the path optimiser can amplify to its tolerance; see
-        :mod:`lassonetpy.parallel`).
+        :mod:`lassonetpy.engine.parallel`).
     n_tasks : int, optional
         Number of chunks of models (default: one locally, one per model on Dask). Locally,
         ``n_tasks > 1`` fits the chunks one after the other (less memory).

@@ -9,7 +9,7 @@ all would leave few lambdas to small ``M``. Locally each ``M`` is one batched en
 ``common_grid=True`` makes all ``(1 + K) * len(M)`` models one batch on one grid instead.
 With ``parallel=`` the models of all ``M`` run at once on a Dask cluster (split by ``M`` and
 further by folds); ``n_tasks=len(M)`` is bit for bit the local run, other splits agree up
-to rounding (see :mod:`lassonetpy.parallel`).
+to rounding (see :mod:`lassonetpy.engine.parallel`).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ import numpy as np
 import pandas as pd
 
 from .cv import CVLassoNet, _calls, _cv_from_result, _cv_plan
-from .engine import take_models
+from .engine.fit import take_models
+from .engine.parallel import fit_batch
 from .errors import bad_value
-from .measures import is_maximized
-from .parallel import fit_batch
-from .printing import format_lambda
+from .report.measures import is_maximized
+from .report.printing import format_lambda
 
 __all__ = ["cva_lassonet", "CVALassoNet"]
 

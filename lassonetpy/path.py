@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _predict, plotting, printing
-from .design import DesignSpec
-from .engine import PathResult
+from .engine.fit import PathResult
 from .errors import bad_value
+from .formula import newdata as _predict
+from .formula.design import DesignSpec
+from .report import path_plot as plotting
+from .report import printing
 
 __all__ = ["LassoNetPath"]
 
@@ -477,6 +479,6 @@ class LassoNetPath:
         >>> bool((load(f).predict(df, s=0) == fit.predict(df, s=0)).all())
         True
         """
-        from ._persist import save_path
+        from .persist import save_path
 
         save_path(self, path)

@@ -8,7 +8,7 @@ engine call** (row masks), so all of them share one lambda grid, and the selecti
 of every term at every lambda of that grid is the fraction of subsamples whose model has the
 term (a non-zero skip weight in its group). With ``parallel=`` the subsamples are split into
 chunks and fitted on a Dask cluster (identical to a local run with the same ``n_tasks``; see
-:mod:`lassonetpy.parallel` for how a split compares with the single batch).
+:mod:`lassonetpy.engine.parallel` for how a split compares with the single batch).
 
 **Error control.** For a lambda region :math:`\Lambda` (the largest lambdas of the grid)
 let :math:`q_\Lambda` be the expected number of terms selected by a subsample's model at some
@@ -38,11 +38,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._inputs import FIT_ARGS, _prepare
-from ._validation import check_number
 from .api import _format_call, lassonet
+from .engine.checks import check_number
+from .engine.parallel import fit_batch
 from .errors import InputError, InputTypeError, bad_value
-from .parallel import fit_batch
+from .formula.inputs import FIT_ARGS, _prepare
 
 __all__ = ["stability_selection", "StabilitySelection"]
 

@@ -12,7 +12,7 @@ from torch.profiler import ProfilerActivity, profile
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from bench_scale import epoch_flops, forward_flops  # noqa: E402
 
-from lassonetpy.network import forward, forward_backward, init_params  # noqa: E402
+from lassonetpy.engine.network import forward, forward_backward, init_params  # noqa: E402
 
 GEMMS = ("aten::mm", "aten::bmm", "aten::baddbmm", "aten::addmm", "aten::matmul")
 

@@ -1,5 +1,5 @@
-"""Tests of :mod:`lassonetpy.cv_stats` (folds, fold errors, cvm/cvsd, 1-SE rule) and
-:mod:`lassonetpy.cv_plot`.
+"""Tests of :mod:`lassonetpy.report.cv_stats` (folds, fold errors, cvm/cvsd, 1-SE rule) and
+:mod:`lassonetpy.report.cv_plot`.
 
 Reference for cvm / cvsd: glmnet 4.1-8, ``R/cvcompute.R`` and ``R/cvstats.R`` (grouped=TRUE)::
 
@@ -38,8 +38,9 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from sklearn.metrics import mean_squared_error, roc_auc_score  # noqa: E402
 
-from lassonetpy.cv_plot import plot_cv  # noqa: E402
-from lassonetpy.cv_stats import (  # noqa: E402
+from lassonetpy.errors import InputError, InputTypeError, LassoNetWarning  # noqa: E402
+from lassonetpy.report.cv_plot import plot_cv  # noqa: E402
+from lassonetpy.report.cv_stats import (  # noqa: E402
     check_foldid,
     choose_lambda,
     cv_summary,
@@ -47,8 +48,7 @@ from lassonetpy.cv_stats import (  # noqa: E402
     fold_weight_sums,
     make_folds,
 )
-from lassonetpy.errors import InputError, InputTypeError, LassoNetWarning  # noqa: E402
-from lassonetpy.measures import compute  # noqa: E402
+from lassonetpy.report.measures import compute  # noqa: E402
 
 
 # --------------------------------------------------------------------------------------------

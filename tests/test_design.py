@@ -1,4 +1,4 @@
-"""Tests for the formula layer, ``lassonetpy.design``, on the real data in ``shared/data``.
+"""Tests for the formula layer, ``lassonetpy.formula.design``, on the real data in ``shared/data``.
 
 Run: ``OMP_NUM_THREADS=1 python -m pytest tests/test_design.py -q``.
 Expectations are built independently with pandas / numpy (and patsy for splines).
@@ -6,12 +6,10 @@ Expectations are built independently with pandas / numpy (and patsy for splines)
 
 from __future__ import annotations
 
-import ast
 import copy
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lassonetpy.design import Design, DesignSpec, build_design
 from lassonetpy.errors import FormulaError, InputError, InputTypeError, LassoNetError
+from lassonetpy.formula.design import Design, DesignSpec, build_design
 
 
 # --------------------------------------------------------------------------- data
@@ -316,7 +314,7 @@ def test_loaded_spec_works_in_a_fresh_process(pbc, tmp_path, shared_data):
     np.save(tmp_path / "X.npy", d.X)
     code = (
         "import json, sys, numpy as np, pandas as pd\n"
-        "from lassonetpy.design import DesignSpec\n"
+        "from lassonetpy.formula.design import DesignSpec\n"
         f"spec = DesignSpec.from_dict(json.load(open({str(tmp_path / 'spec.json')!r})))\n"
         f"pbc = pd.read_csv({str(shared_data / 'pbc.csv')!r})\n"
         "rows = pbc.dropna(subset=list(spec.variables) + ['time'])\n"
@@ -419,13 +417,3 @@ def test_repr_and_types(boston):
         "0 rows dropped (NA)>"
     )
     assert repr(d.spec) == "DesignSpec('medv ~ crim + rm': 2 columns in 2 terms)"
-
-
-def test_design_module_imports_neither_torch_nor_other_lassonetpy_modules():
-    import lassonetpy.design as design
-
-    tree = ast.parse(Path(design.__file__).read_text())
-    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-    names += [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
-    assert not [m for m in names if m.split(".")[0] == "torch"]
-    assert [m for m in names if m.startswith("lassonetpy")] == ["lassonetpy.errors"]

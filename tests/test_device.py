@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-from lassonetpy import prox
-from lassonetpy.engine import fit_path
-from lassonetpy.prox import group_hier_prox, hier_prox
+from lassonetpy.engine import fit_path, prox
+from lassonetpy.engine.prox import group_hier_prox, hier_prox
 
 
 def _inputs(B: int, O: int, K: int, d: int, seed: int = 0, tiny: float = 1e-32):

@@ -1,4 +1,4 @@
-"""Tests of :mod:`lassonetpy.measures` against independent computations (scikit-learn, pandas).
+"""Tests of :mod:`lassonetpy.report.measures` against independent computations (scikit-learn, pandas).
 
 glmnet's conventions checked here (``cv.lognet`` / ``cv.multnet`` / ``cv.fishnet`` /
 ``cv.mrelnet`` in cran/glmnet 4.1-8):
@@ -25,7 +25,7 @@ from sklearn.metrics import (
 )
 
 from lassonetpy.errors import FamilyError, InputError, ResponseError
-from lassonetpy.measures import (
+from lassonetpy.report.measures import (
     FAMILY_MEASURES,
     PROB_MIN,
     assess_measures,
@@ -380,7 +380,7 @@ def test_docstring_examples_run():
     import matplotlib
 
     matplotlib.use("Agg")
-    from lassonetpy import cv_plot, cv_stats, measures
+    from lassonetpy.report import cv_plot, cv_stats, measures
 
     for mod in (measures, cv_stats, cv_plot):
         res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)

@@ -7,8 +7,8 @@ import zlib
 import pytest
 import torch
 
+from lassonetpy.engine.network import _forward, forward, forward_backward, init_params
 from lassonetpy.families import get_family
-from lassonetpy.network import _forward, forward, forward_backward, init_params
 
 
 def _case(family: str, hidden: tuple[int, ...], B: int = 3, n: int = 25, d: int = 7):

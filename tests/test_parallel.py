@@ -6,7 +6,7 @@ rounding (observed ~1e-15); (2) a local run with the same ``n_tasks``: a Dask ru
 identical to it (same computations on the same shapes; observed: exactly equal). A split of a
 non-convex batch is not compared with the single batch at 1e-9: the shared matrix product
 rounds differently with another number of models and the path optimiser can amplify that to
-its tolerance (see lassonetpy.parallel). One ``LocalCluster`` (2 worker processes, one
+its tolerance (see lassonetpy.engine.parallel). One ``LocalCluster`` (2 worker processes, one
 thread each, loopback only) serves the whole module.
 """
 
@@ -21,10 +21,10 @@ import pytest
 import torch
 
 from lassonetpy import cv_lassonet, cva_lassonet, stability_selection
-from lassonetpy._inputs import _prepare
 from lassonetpy.engine import concat_results, fit_path, grid_span, take_models
+from lassonetpy.engine.parallel import _fresh, _Job, _worker_task, fit_batch, resolve_parallel
 from lassonetpy.errors import InputError, LassoNetWarning
-from lassonetpy.parallel import _fresh, _Job, _worker_task, fit_batch, resolve_parallel
+from lassonetpy.formula.inputs import _prepare
 
 distributed = pytest.importorskip("distributed")
 

@@ -1,4 +1,4 @@
-r"""Tests of :mod:`lassonetpy.prox` (Hier-Prox, Group-Hier-Prox).
+r"""Tests of :mod:`lassonetpy.engine.prox` (Hier-Prox, Group-Hier-Prox).
 
 For one feature (or one group, flattened) the operator must return the *global* minimiser of
 
@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy.optimize import minimize, minimize_scalar
 
-from lassonetpy.prox import GroupIndex, group_hier_prox, hier_prox, soft_threshold
+from lassonetpy.engine.prox import GroupIndex, group_hier_prox, hier_prox, soft_threshold
 
 F64 = torch.float64
 F32 = torch.float32

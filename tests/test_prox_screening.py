@@ -23,8 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_prox import HYP, _p, _t, check_all_columns, prox_problem
 
-import lassonetpy.prox as P
-from lassonetpy.prox import group_hier_prox, hier_prox
+import lassonetpy.engine.prox as P
+from lassonetpy.engine.prox import group_hier_prox, hier_prox
 
 F64 = torch.float64
 F32 = torch.float32

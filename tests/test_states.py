@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import torch
 
-from lassonetpy import engine
-from lassonetpy._states import PathState
+from lassonetpy.engine import fit as engine
 from lassonetpy.engine import fit_path
+from lassonetpy.engine.states import PathState
 
 
 def _data(n=120, d=12, seed=0):

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import InputError, bad_value
+from ..errors import InputError, bad_value
 
 __all__ = ["ChunkedRows", "is_out_of_core", "from_chunks", "CHUNK_BYTES"]
 

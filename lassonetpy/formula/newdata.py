@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import FormulaError, InputError, InputTypeError, NotOnPathError, bad_value
+from ..errors import FormulaError, InputError, InputTypeError, NotOnPathError, bad_value
 
 __all__ = ["resolve", "predict"]
 

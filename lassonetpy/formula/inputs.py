@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..engine.fit import PathResult, fit_path
+from ..engine.rows import is_out_of_core
+from ..errors import FormulaError, InputError, InputTypeError, _short, bad_value
+from ..families import Family, get_family
 from .design import Design, DesignSpec, build_design
-from .engine import PathResult, fit_path
-from .errors import FormulaError, InputError, InputTypeError, _short, bad_value
-from .families import Family, get_family
-from .rows import is_out_of_core
 
 __all__ = ["Prepared", "FIT_ARGS", "_prepare"]
 

@@ -33,7 +33,7 @@ class PathState(Sequence[torch.Tensor]):
     first : torch.Tensor of shape (B, O + K, c)
         ``theta`` stacked on ``W0``, restricted to ``columns``.
     rest : tuple of torch.Tensor
-        The other weights, then the biases, as in :meth:`lassonetpy.network.Params.tensors`.
+        The other weights, then the biases, as in :meth:`lassonetpy.engine.network.Params.tensors`.
     n_features : int
         Number of input columns ``d`` of the full ``first``.
 

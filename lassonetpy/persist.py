@@ -7,7 +7,7 @@ design spec (:meth:`DesignSpec.to_dict`), family name, class labels, names, call
 settings are JSON. :func:`load` reads it with ``torch.load(..., weights_only=True)``.
 
 Format 2 stores each path point's network in the compact form of
-:class:`~lassonetpy._states.PathState`: ``state.<i>.columns`` (the input columns kept) and
+:class:`~lassonetpy.engine.states.PathState`: ``state.<i>.columns`` (the input columns kept) and
 ``state.<i>.0`` the first layer on those columns only, then the other tensors as in format 1.
 Format 1 files (full ``first`` tensors, no ``columns``) are still read.
 """
@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._states import PathState
-from .design import DesignSpec
-from .engine import PathResult
+from .engine.fit import PathResult
+from .engine.states import PathState
 from .errors import InputError
 from .families import ResponseInfo, get_family
+from .formula.design import DesignSpec
 from .path import LassoNetPath
 
 __all__ = ["save_path", "load"]

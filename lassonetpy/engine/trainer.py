@@ -18,8 +18,8 @@ from typing import Any
 
 import torch
 
-from .errors import ConvergenceError
-from .families import Family
+from ..errors import ConvergenceError
+from ..families import Family
 from .network import Params, forward, forward_backward
 from .prox import GroupIndex, group_hier_prox, hier_prox
 from .rows import ChunkedRows
@@ -66,7 +66,7 @@ class Problem:
     None; ``pen_weight`` (G,) penalty weight of each group (penalty factor times
     sqrt(group size)); ``M`` (B, 1) hierarchy multiplier per model; ``groups`` a
     :class:`GroupIndex` or None when every feature is its own group. ``X`` may be a
-    :class:`~lassonetpy.rows.ChunkedRows` (rows on disk): full passes then go block by block.
+    :class:`~lassonetpy.engine.rows.ChunkedRows` (rows on disk): full passes then go block by block.
     """
 
     X: torch.Tensor | ChunkedRows

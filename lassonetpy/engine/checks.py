@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import DeviceError, InputError, InputTypeError, bad_value
+from ..errors import DeviceError, InputError, InputTypeError, bad_value
 
 
 def check_matrix(X: Any, name: str = "X", min_rows: int = 2) -> np.ndarray:

@@ -29,7 +29,7 @@ from typing import Any, Union
 import numpy as np
 import torch
 
-from .errors import bad_value
+from ..errors import bad_value
 
 __all__ = ["hier_prox", "group_hier_prox", "soft_threshold", "GroupIndex"]
 

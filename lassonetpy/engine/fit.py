@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._progress import Progress
-from ._states import PathState
-from ._validation import (
+from ..errors import bad_value
+from ..families import Family, ResponseInfo, get_family
+from .checks import (
     check_device,
     check_dtype,
     check_hidden,
@@ -33,11 +33,11 @@ from ._validation import (
     check_number,
     check_vector,
 )
-from .errors import bad_value
-from .families import Family, ResponseInfo, get_family
 from .network import Params, forward, init_params
+from .progress import Progress
 from .prox import GroupIndex
 from .rows import ChunkedRows, is_out_of_core
+from .states import PathState
 from .trainer import (
     LambdaState,
     Problem,
@@ -81,7 +81,7 @@ class PathResult:
         Path step size of each model (NaN in a ``phase="dense"`` result).
     states : list of PathState
         Network parameters of every model at each path point, with the input columns that
-        are zero in every model left out (:class:`lassonetpy._states.PathState`; indexing it
+        are zero in every model left out (:class:`lassonetpy.engine.states.PathState`; indexing it
         gives the full tensors). Use :meth:`params` for one model.
     lambda_max_internal : ndarray of shape (B,)
         Each model's ``lambda_max`` after its dense fit (the smallest lambda at which its
@@ -613,7 +613,7 @@ def fit_path(
     (``dropout=0``, full batch) fitted in chunks -- ``phase="dense"`` per chunk, then
     :func:`grid_span` over all chunks, then ``start=`` and ``lambda_span=`` per chunk, then
     :func:`concat_results` -- gives the same models, up to floating-point rounding, as the
-    single batch (:mod:`lassonetpy.parallel` does this, locally or on Dask).
+    single batch (:mod:`lassonetpy.engine.parallel` does this, locally or on Dask).
 
     Examples
     --------

@@ -39,20 +39,51 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 
-from ._inputs import Prepared
-from ._progress import Progress
-from .engine import PathResult, concat_results, fit_path, grid_span
-from .errors import InputError, LassoNetWarning, bad_value
+from ..errors import InputError, LassoNetWarning, bad_value
+from .fit import PathResult, concat_results, fit_path, grid_span
+from .progress import Progress
 
 __all__ = ["fit_batch", "resolve_parallel", "DASK_HINT"]
 
 #: How to get Dask, quoted in every error about it.
 DASK_HINT = 'Install it with: pip install "lassonetpy[dask]"'
+
+
+class Prepared(Protocol):
+    """What a batch needs of the prepared inputs (:class:`lassonetpy.formula.inputs.Prepared`
+    has it; the engine does not import the formula layer)."""
+
+    @property
+    def X(self) -> Any: ...
+
+    @property
+    def y(self) -> Any: ...
+
+    @property
+    def family(self) -> Any: ...
+
+    @property
+    def groups(self) -> Any: ...
+
+    @property
+    def penalty_factor(self) -> Any: ...
+
+    @property
+    def weights(self) -> Any: ...
+
+    @property
+    def offset(self) -> Any: ...
+
+    @property
+    def fit_kwargs(self) -> dict[str, Any]: ...
+
+    def fit(self, masks: Any = None, **overrides: Any) -> PathResult: ...
+
 
 _EXPECTED = "None (this process), 'dask' (the current Dask client) or a dask.distributed.Client"
 
@@ -289,7 +320,7 @@ def fit_batch(
     Examples
     --------
     >>> import numpy as np
-    >>> from lassonetpy._inputs import _prepare
+    >>> from lassonetpy.formula.inputs import _prepare
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(60, 3)); y = X[:, 0] + 0.1 * rng.normal(size=60)
     >>> prep = _prepare(X=X, y=y, hidden=(4,), nlambda=5, seed=1, dtype="float64")
@@ -307,7 +338,7 @@ def fit_batch(
     kids = np.arange(B) if children is None else np.asarray(children, dtype=np.int64)
     client = resolve_parallel(parallel)
     if n_tasks is not None:
-        from ._validation import check_number
+        from .checks import check_number
 
         n_tasks = int(check_number(n_tasks, "n_tasks", low=1, integer=True))
     kwargs = {k: v for k, v in prep.fit_kwargs.items() if k != "verbose"}

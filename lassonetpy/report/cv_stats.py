@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import InputError, InputTypeError, LassoNetWarning, bad_value
+from ..errors import InputError, InputTypeError, LassoNetWarning, bad_value
 from .measures import (
     _auc_1d,
     _check_inputs,
@@ -282,7 +282,7 @@ def fold_errors(
     Parameters
     ----------
     measure : str
-        A measure valid for ``family`` (see :func:`lassonetpy.measures.measures_for`).
+        A measure valid for ``family`` (see :func:`lassonetpy.report.measures.measures_for`).
     y : array_like
         Encoded response of all ``n`` observations: (n,) (class codes for binomial /
         multinomial), (n, q) for mgaussian.
@@ -455,7 +455,7 @@ def choose_lambda(lambdas: Any, cvm: Any, cvsd: Any, *, maximize: bool = False) 
         From :func:`cv_summary`.
     maximize : bool, default False
         True for measures where larger is better (``"auc"``, see
-        :func:`lassonetpy.measures.is_maximized`).
+        :func:`lassonetpy.report.measures.is_maximized`).
 
     Returns
     -------

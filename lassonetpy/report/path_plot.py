@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import bad_value
+from ..errors import bad_value
 
 __all__ = ["plot_path", "plot_importance", "path_x"]
 

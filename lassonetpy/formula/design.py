@@ -30,7 +30,7 @@ from formulaic.parser.types import Factor, Term
 from formulaic.transforms import TRANSFORMS
 from formulaic.utils.variables import get_required_variables
 
-from lassonetpy.errors import FormulaError, InputError, InputTypeError, bad_value
+from ..errors import FormulaError, InputError, InputTypeError, bad_value
 
 __all__ = ["Design", "DesignSpec", "build_design"]
 

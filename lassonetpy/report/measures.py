@@ -62,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import FamilyError, InputError, ResponseError, bad_value
+from ..errors import FamilyError, InputError, ResponseError, bad_value
 
 __all__ = [
     "Measure",

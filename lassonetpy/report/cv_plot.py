@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import bad_value
+from ..errors import bad_value
 from .measures import _Text
 
 __all__ = ["plot_cv"]
@@ -67,15 +67,15 @@ def plot_cv(
     lambdas : array_like, shape (L,)
         Lambda values (>= 0; any order).
     cvm, cvsd : array_like, shape (L,)
-        Mean CV error and its standard error (:func:`lassonetpy.cv_stats.cv_summary`). NaN
+        Mean CV error and its standard error (:func:`lassonetpy.report.cv_stats.cv_summary`). NaN
         points are not drawn.
     nzero : array_like of int, shape (L,)
         Number of selected features (or terms) at each lambda, on the full-data path.
     lambda_min, lambda_1se : float
-        The chosen lambdas (:func:`lassonetpy.cv_stats.choose_lambda`).
+        The chosen lambdas (:func:`lassonetpy.report.cv_stats.choose_lambda`).
     measure_name : str
         The y-axis label, e.g. ``"Binomial Deviance"``
-        (:func:`lassonetpy.measures.measure_name`).
+        (:func:`lassonetpy.report.measures.measure_name`).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made if omitted.
     sign_lambda : {1, -1}, default 1

@@ -1,0 +1,10 @@
+"""The array-level engine: a batch of LassoNet models trained along a lambda path.
+
+Layer rule: nothing here imports the formula layer, the report layer or the front ends.
+``prox`` imports only torch and numpy; ``network`` and ``trainer`` see a family only through
+its loss and gradient.
+"""
+
+from .fit import PathResult, concat_results, fit_path, grid_span, take_models
+
+__all__ = ["fit_path", "PathResult", "grid_span", "concat_results", "take_models"]
