@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .engine.fit import PathResult
+from .engine import PathResult
 from .errors import _short
 from .families import Family
 from .formula.inputs import FIT_ARGS, Prepared, _prepare

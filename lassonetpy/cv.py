@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .api import _build_path, _format_call, lassonet
-from .engine.fit import PathResult
+from .engine import PathResult
 from .engine.parallel import fit_batch
 from .errors import InputError, InputTypeError, LassoNetWarning, bad_value
 from .families import get_family

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .cv import CVLassoNet, _calls, _cv_from_result, _cv_plan
-from .engine.fit import take_models
+from .engine import take_models
 from .engine.parallel import fit_batch
 from .errors import bad_value
 from .report.measures import is_maximized

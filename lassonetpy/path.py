@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .engine.fit import PathResult
+from .engine import PathResult
 from .errors import bad_value
 from .formula import newdata as _predict
 from .formula.design import DesignSpec

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .engine.fit import PathResult
+from .engine import PathResult
 from .engine.states import PathState
 from .errors import InputError
 from .families import ResponseInfo, get_family

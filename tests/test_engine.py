@@ -326,7 +326,7 @@ def test_divergence_is_an_error_not_a_nan_path():
 def test_results_do_not_depend_on_how_often_the_host_synchronises(monkeypatch, sync_every):
     """On an accelerator the path syncs every few epochs and freezes converged models on the
     device in between; on the CPU it syncs every epoch. Both must give the same path."""
-    import lassonetpy.engine.fit as eng
+    import lassonetpy.engine.setup as eng
 
     rng = np.random.default_rng(4)
     X = rng.normal(size=(150, 6))

@@ -5,6 +5,8 @@ Layer rule: nothing here imports the formula layer, the report layer or the fron
 its loss and gradient.
 """
 
-from .fit import PathResult, concat_results, fit_path, grid_span, take_models
+from .fit import fit_path
+from .grid import grid_span
+from .result import PathResult, concat_results, take_models
 
 __all__ = ["fit_path", "PathResult", "grid_span", "concat_results", "take_models"]

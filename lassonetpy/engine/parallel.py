@@ -45,8 +45,10 @@ import numpy as np
 import torch
 
 from ..errors import InputError, LassoNetWarning, bad_value
-from .fit import PathResult, concat_results, fit_path, grid_span
+from .fit import fit_path
+from .grid import grid_span
 from .progress import Progress
+from .result import PathResult, concat_results
 
 __all__ = ["fit_batch", "resolve_parallel", "DASK_HINT"]
 

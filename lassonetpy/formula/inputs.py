@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..engine.fit import PathResult, fit_path
+from ..engine import PathResult, fit_path
 from ..engine.rows import is_out_of_core
 from ..errors import FormulaError, InputError, InputTypeError, _short, bad_value
 from ..families import Family, get_family

@@ -1,0 +1,115 @@
+"""The per-lambda records of a path -> :class:`~lassonetpy.engine.result.PathResult`:
+coefficients on the original scale, intercepts, loss, objective, deviance, in stacks of path
+points (one forward pass for many points)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .network import Params, forward
+from .result import PathResult
+from .setup import Setup
+from .trainer import Problem, _sub_problem, group_norms, summed_over_rows
+
+__all__ = ["collect"]
+
+
+def collect(
+    records: list,
+    s: Setup,
+    prob: Problem,
+    null_dev: torch.Tensor,
+    lr_path: torch.Tensor,
+    timing: dict[str, float],
+    lambda_max: torch.Tensor,
+) -> PathResult:
+    """The path's records ``(lambda, state, epochs, converged)`` evaluated on the training
+    rows of every model, as a :class:`PathResult` in original units."""
+    fam, info, hidden, Mv, gi, d = s.family, s.info, s.hidden, s.M, s.groups, s.d
+    x_center, x_scale, pen_weight = s.rows.center, s.rows.scale, s.pen_weight
+    scale = float(info.scale)
+    lambdas = np.array([r[0] for r in records]) * scale
+    sel, ngr, beta, a0, loss, obj, devi, epochs, conv, states = (
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
+    dev = prob.w.device
+    B = prob.w.shape[0]
+    nw = len(hidden)
+    O = int(info.n_outputs)
+    K = int(records[0][1].first.shape[1]) - O
+    # the records are evaluated in stacks of R path points (R * B models in one forward pass):
+    # one GEMM instead of a loop over lambdas; R bounded so activations stay under ~64 MiB
+    n_rows = prob.w.shape[1] if isinstance(prob.X, torch.Tensor) else prob.X.chunk_rows
+    R = max(1, min(len(records), (1 << 24) // max(1, B * (K + O) * n_rows)))
+    with torch.no_grad():
+        for r0 in range(0, len(records), R):
+            part = records[r0 : r0 + R]
+            ts = [
+                x.to(dev) for x in (torch.cat(z, 0) for z in zip(*(r[1].tensors() for r in part)))
+            ]
+            p = Params(ts[0], ts[1 : 1 + nw], ts[1 + nw :], O)
+            Rb = len(part)
+            lam_v = torch.tensor([r[0] for r in part], dtype=p.first.dtype, device=dev)
+            th_all = p.theta.double().cpu().numpy().reshape(Rb, B, O, d)
+            ng_all = (group_norms(p, gi) > 0).sum(-1).cpu().numpy().reshape(Rb, B)
+            q = p.clone()
+            q.theta.zero_()
+            mlp0 = forward(q, torch.zeros(1, d, dtype=p.first.dtype, device=dev))[:, 0, :]
+            mlp0_all = mlp0.double().cpu().numpy().reshape(Rb, B, O)
+            # one pass gives the loss and the deviance of every model at every point
+            prob_r = _sub_problem(prob, torch.arange(B, device=dev).repeat(Rb))
+            lo, dv = (v.view(Rb, B) for v in summed_over_rows(p, prob_r, [fam.loss, fam.deviance]))
+            pe = (group_norms(p, gi) * prob.pen_weight).sum(-1).view(Rb, B)
+            ob = lo + lam_v.unsqueeze(-1) * pe
+            for i, (_, st, ep, cv) in enumerate(part):
+                th = th_all[i]  # (B, O, d)
+                sel.append(np.linalg.norm(th, axis=1) > 0)
+                ngr.append(ng_all[i])
+                beta.append(scale * th / x_scale)
+                a0.append(info.center + scale * (mlp0_all[i] - th @ (x_center / x_scale)))
+                loss.append(scale**2 * lo[i].double().cpu().numpy())
+                obj.append(scale**2 * ob[i].double().cpu().numpy())
+                devi.append(scale**2 * dv[i].double().cpu().numpy())
+                epochs.append(ep.cpu().numpy())
+                conv.append(cv.cpu().numpy())
+                states.append(st)
+    nd = scale**2 * null_dev.double().cpu().numpy()
+    devi_a = np.stack(devi, 1)
+    members = gi.members if gi is not None else [[j] for j in range(d)]
+    return PathResult(
+        family=fam,
+        response=info,
+        hidden=hidden,
+        M=Mv,
+        lambdas=lambdas,
+        x_center=x_center,
+        x_scale=x_scale,
+        groups=members,
+        penalty_weight=pen_weight,
+        selected=np.stack(sel, 1),
+        n_selected=np.stack(sel, 1).sum(-1),
+        n_groups=np.stack(ngr, 1),
+        beta=np.stack(beta, 1),
+        a0=np.stack(a0, 1),
+        loss=np.stack(loss, 1),
+        objective=np.stack(obj, 1),
+        deviance=devi_a,
+        null_deviance=nd,
+        dev_ratio=1 - devi_a / nd[:, None],
+        epochs=np.stack(epochs, 1),
+        converged=np.stack(conv, 1),
+        lr=lr_path.double().cpu().numpy(),
+        states=states,
+        timing=timing,
+        lambda_max_internal=lambda_max.double().cpu().numpy(),
+    )
