@@ -93,6 +93,25 @@ class Family:
         """Linear predictor of the intercept-only model per model, shape (B, n_outputs)."""
         raise NotImplementedError
 
+    # -- optional: the convex dual, for the duality gap of the M = 0 (GLM) problem ---------
+    def intercept_shift(
+        self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor
+    ) -> torch.Tensor | None:
+        """The shift ``delta`` (B, 1, O) of every row's linear predictor that minimises
+        ``loss(eta + delta)``: the best intercept given the rest of the fit. None when the
+        family does not provide it (then no duality gap is computed)."""
+        return None
+
+    def conjugate(self, a: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor | None:
+        """``sum_i w_i l_i*(a_i)`` per model (B,): the convex conjugate of the per-row loss
+        ``l_i(eta) = l(eta, y_i)`` at ``a`` (B, n, O), a scaled derivative ``s * l_i'(eta_i)``
+        with ``0 <= s <= 1``. None when not provided (then no duality gap is computed).
+
+        With it, ``-conjugate(s * l'(eta), ...)`` is the dual objective of the penalised GLM at a
+        feasible dual point, and the duality gap bounds the distance of the objective to its
+        minimum (:mod:`lassonetpy.engine.stopping`)."""
+        return None
+
     def inverse_link(self, eta: np.ndarray) -> np.ndarray:
         """Mean response from the linear predictor (numpy)."""
         raise NotImplementedError
@@ -183,4 +202,4 @@ def weighted_mean(y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     """Per-model weighted mean of ``y`` (n,) or (n, q) with ``w`` (B, n) summing to one."""
     if y.dim() == 1:
         return (w * y).sum(-1, keepdim=True)
-    return w @ y
+    return (w.unsqueeze(-1) * y).sum(1)  # per model: a shared GEMM would depend on the batch

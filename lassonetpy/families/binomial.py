@@ -49,5 +49,21 @@ class Binomial(Family):
         p = weighted_mean(y, w).clamp(1e-6, 1 - 1e-6)
         return torch.log(p / (1 - p))
 
+    def intercept_shift(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        # Newton steps on the one-dimensional convex problem (a fixed number: the same
+        # operations for every model, whatever the batch)
+        e = eta[..., 0]
+        delta = torch.zeros(e.shape[0], 1, dtype=e.dtype, device=e.device)
+        for _ in range(8):
+            pr = torch.sigmoid(e + delta)
+            g = (w * (pr - y)).sum(-1, keepdim=True)
+            h = (w * pr * (1 - pr)).sum(-1, keepdim=True)
+            delta = delta - (g / h.clamp_min(torch.finfo(e.dtype).tiny)).clamp(-4.0, 4.0)
+        return delta.unsqueeze(-1)
+
+    def conjugate(self, a: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        q = (a[..., 0] + y).clamp(0.0, 1.0)
+        return (w * (torch.xlogy(q, q) + torch.xlogy(1 - q, 1 - q))).sum(-1)
+
     def inverse_link(self, eta: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-eta))

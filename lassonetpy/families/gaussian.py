@@ -53,6 +53,13 @@ class Gaussian(Family):
     def null_eta(self, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         return weighted_mean(y, w)
 
+    def intercept_shift(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        return (w * (y - eta[..., 0])).sum(-1).view(-1, 1, 1)
+
+    def conjugate(self, a: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        a0 = a[..., 0]
+        return (w * (0.5 * a0 * a0 + a0 * y)).sum(-1)
+
     def inverse_link(self, eta: np.ndarray) -> np.ndarray:
         return eta
 
@@ -121,6 +128,12 @@ class MGaussian(Family):
 
     def null_eta(self, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         return weighted_mean(y, w)
+
+    def intercept_shift(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        return (w.unsqueeze(-1) * (y - eta)).sum(1, keepdim=True)
+
+    def conjugate(self, a: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        return (w * (0.5 * a * a + a * y).sum(-1)).sum(-1)
 
     def inverse_link(self, eta: np.ndarray) -> np.ndarray:
         return eta

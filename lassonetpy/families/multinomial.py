@@ -54,8 +54,26 @@ class Multinomial(Family):
     def null_eta(self, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         n_classes = int(y.max()) + 1
         onehot = torch.nn.functional.one_hot(y, n_classes).to(w.dtype)
-        p = (w @ onehot).clamp_min(1e-6)
+        p = (w.unsqueeze(-1) * onehot).sum(1).clamp_min(1e-6)  # per model (no shared GEMM)
         return torch.log(p / p.sum(-1, keepdim=True))
+
+    def intercept_shift(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        # iterative proportional fitting: the optimal class intercepts match every class's
+        # weighted count (a fixed number of sweeps: the same operations for every model)
+        O = eta.shape[-1]
+        onehot = torch.nn.functional.one_hot(y, O).to(eta.dtype)
+        target = (w.unsqueeze(-1) * onehot).sum(1).clamp_min(torch.finfo(eta.dtype).tiny)  # (B, O)
+        delta = torch.zeros(eta.shape[0], 1, O, dtype=eta.dtype, device=eta.device)
+        for _ in range(8):
+            p = torch.softmax(eta + delta, dim=-1)
+            mass = (w.unsqueeze(-1) * p).sum(1).clamp_min(torch.finfo(eta.dtype).tiny)
+            delta = delta + torch.log(target / mass).unsqueeze(1)
+        return delta - delta.mean(-1, keepdim=True)
+
+    def conjugate(self, a: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        onehot = torch.nn.functional.one_hot(y, a.shape[-1]).to(a.dtype)
+        q = (a + onehot).clamp(0.0, 1.0)
+        return (w * torch.xlogy(q, q).sum(-1)).sum(-1)
 
     def inverse_link(self, eta: np.ndarray) -> np.ndarray:
         z = eta - eta.max(axis=-1, keepdims=True)

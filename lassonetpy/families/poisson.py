@@ -58,5 +58,17 @@ class Poisson(Family):
     def null_eta(self, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         return torch.log(weighted_mean(y, w).clamp_min(1e-10))
 
+    def intercept_shift(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        # exact: sum w exp(eta + delta) = sum w y
+        e = eta[..., 0]
+        top = e.max(-1, keepdim=True).values
+        mass = (w * torch.exp(e - top)).sum(-1, keepdim=True)
+        target = (w * y).sum(-1, keepdim=True)
+        return (torch.log(target) - torch.log(mass) - top).unsqueeze(-1)
+
+    def conjugate(self, a: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        q = (a[..., 0] + y).clamp_min(0.0)
+        return (w * (torch.xlogy(q, q) - q)).sum(-1)
+
     def inverse_link(self, eta: np.ndarray) -> np.ndarray:
         return np.exp(eta)
