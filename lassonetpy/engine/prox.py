@@ -92,6 +92,11 @@ def _solve_sorted(
     Also returns ``s*``, the number of clipped entries.
     """
     k = srt.shape[-1]
+    if srt.dtype != torch.float64 and srt.device.type == "cpu":
+        # in float64 like the numpy route, so that the route (chosen by the size of the whole
+        # batch's sorted block) never changes a model's result
+        val, s = _solve_sorted(srt.double(), c.double(), M.double())
+        return val.to(srt.dtype), s
     csum = torch.cumsum(srt, dim=-1)
     csum = torch.cat([torch.zeros_like(csum[..., :1]), csum], dim=-1)  # s = 0..k
     steps = torch.arange(k + 1, dtype=srt.dtype, device=srt.device)
@@ -166,7 +171,7 @@ def _column_stats(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Max and sum over the rows of ``A = |W|`` (or ``(|W| - lam_bar)_+``); W3 is (B, L, G)."""
     B, L, G = W3.shape
-    rows = max(1, _CHUNK // max(1, B * G), -(-L // 32))
+    rows = max(1, _CHUNK // max(1, G), -(-L // 32))  # per model: the same sums in any batch
     if rows >= L:
         A = W3.abs()
         if lam_bar3 is not None:
@@ -386,7 +391,9 @@ def _prox_columns(
     c3 = c.expand(shape).reshape(Bf, G)
     M3 = M.expand(shape).reshape(Bf, G)
     lb3 = None if lam_bar is None else lam_bar.expand(shape).reshape(Bf, 1, G)
-    small = W3.numel() <= _SMALL and _numpy_ok(W3)
+    # the route is chosen by the size of one model's problem, never by the batch's: the
+    # numpy and torch routes round differently
+    small = L * G <= _SMALL and _numpy_ok(W3)
     if small:  # few entries: the same screening, all in numpy (its calls cost less)
         new_norm = torch.from_numpy(_small_norms(W3, c3, M3, lb3))
         n = 0
@@ -422,8 +429,10 @@ def _prox_columns(
         safe = torch.where(pos, vnorm, 1)
         scale = torch.where(pos, new_norm / safe, 0).unsqueeze(-2)
         theta_new = th * scale
-        if bool((scale > 1e30).any()):  # tiny ||v||: direction first, then length
-            theta_new = th / safe.unsqueeze(-2) * torch.where(pos, new_norm, 0).unsqueeze(-2)
+        tiny = scale > 1e30
+        if bool(tiny.any()):  # tiny ||v||: direction first, then length (those columns only)
+            alt = th / safe.unsqueeze(-2) * torch.where(pos, new_norm, 0).unsqueeze(-2)
+            theta_new = torch.where(tiny, alt, theta_new)
         # ||v|| = 0 but the hidden weights are worth keeping: any direction is optimal, take
         # the first output.
         zero_dir = ~pos & (new_norm > 0)
