@@ -163,9 +163,10 @@ def lassonet(
     gamma: float = 0.0,
     gamma_skip: float = 0.0,
     batch_size: int | None = None,
-    tol: float = 1e-2,
+    tol: float = 1e-4,
     max_epochs: int = 500,
     seed: int | None = None,
+    threads: int | None = None,
     device: str = "cpu",
     dtype: str = "float32",
     verbose: bool = True,
@@ -233,12 +234,21 @@ def lassonet(
         Dropout on hidden units; L2 penalties on the hidden weights and on the skip weights.
     batch_size : int, optional
         Mini-batch size (full batch by default).
-    tol : float, default 0.01
-        Convergence tolerance at each lambda, relative to the null model's loss.
+    tol : float, default 1e-4
+        Relative optimality tolerance at each lambda. At ``M = 0`` (the lasso) the penalised
+        objective is certified (duality gap) within ``tol`` of its minimum, relative to its
+        value above the saturated model's; with ``M > 0``, where the objective has no
+        minimiser, a lambda stops when its KKT residual (proximal-gradient step per unit step,
+        or the largest optimality violation of a dropped term) is below ``5 sqrt(tol)`` times
+        that of the null model. Lambdas that reach ``max_epochs`` first are flagged with
+        ``*`` by ``print`` and listed by a :class:`~lassonetpy.errors.ConvergenceWarning`.
     max_epochs : int, default 500
-        Epoch limit per lambda.
+        Epoch limit per lambda (and per stage of the dense fit).
     seed : int, optional
         Makes the fit reproducible (no global random state is touched).
+    threads : int, optional
+        Torch threads used by the fit, restored afterwards (default 1: never oversubscribes
+        a shared machine; pass the number of free cores for a large fit on a quiet one).
     device : str, default "cpu"
         ``"cpu"`` or ``"cuda"``.
     dtype : {"float32", "float64"}, default "float32"

@@ -63,7 +63,12 @@ class LassoNetPath:
     n_obs, n_dropped : int
         Rows used, and rows dropped for missing values.
     epochs, converged : ndarray of shape (L,)
-        Epochs used at each lambda and whether the convergence test passed.
+        Epochs used at each lambda and whether its optimality test (``tol``) passed.
+    residual, gap : ndarray of shape (L,)
+        The stopping quantities at the last epoch: relative KKT residual, and relative
+        duality gap where one exists (``M = 0``; NaN otherwise).
+    threads : int
+        Torch threads the fit ran with.
     timing : mapping
         Seconds spent on the dense fit, the path and in total.
     design : DesignSpec or None
@@ -113,6 +118,8 @@ class LassoNetPath:
             "dev_ratio",
             "epochs",
             "converged",
+            "residual",
+            "gap",
             "lr",
             "lambda_max_internal",
         }
@@ -199,8 +206,25 @@ class LassoNetPath:
 
     @property
     def converged(self) -> np.ndarray:
-        """Whether each lambda met the convergence tolerance."""
+        """Whether each lambda met the optimality test of ``tol`` before ``max_epochs``."""
         return self._result.converged[0]
+
+    @property
+    def residual(self) -> np.ndarray:
+        """Relative KKT residual at the last epoch of each lambda (see ``tol``)."""
+        r = self._result.residual
+        return np.full(len(self), np.nan) if r is None else r[0]
+
+    @property
+    def gap(self) -> np.ndarray:
+        """Relative duality gap at the last epoch of each lambda (``M = 0``; else NaN)."""
+        g = self._result.gap
+        return np.full(len(self), np.nan) if g is None else g[0]
+
+    @property
+    def threads(self) -> int:
+        """Torch threads the fit ran with."""
+        return int(self._result.threads)
 
     @property
     def timing(self) -> Mapping[str, float]:

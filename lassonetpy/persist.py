@@ -113,6 +113,7 @@ def save_path(obj: LassoNetPath, file: str | os.PathLike) -> None:
             "hidden": list(r.hidden),
             "groups": _plain(r.groups),
             "timing": _plain(r.timing),
+            "threads": int(r.threads),
             "n_states": len(r.states),
             "n_state_tensors": len(r.states[0]) if r.states else 0,
             "n_features": int(r.x_center.shape[0]),
@@ -213,6 +214,7 @@ def load(file: str | os.PathLike) -> LassoNetPath:
         groups=rm["groups"],
         states=states,
         timing=rm["timing"],
+        threads=int(rm.get("threads", 1)),
         **{name: t[f"result.{name}"].numpy() for name in rm["arrays"]},
     )
     design = None if meta["design"] is None else DesignSpec.from_dict(meta["design"])

@@ -1,13 +1,11 @@
 """Batches split into chunks, locally and on a real Dask cluster (``parallel=``).
 
 References: (1) the single local batch (one engine call): the two-phase machinery on the same
-shapes must reproduce it bit for bit, and a split of a convex (M = 0) batch must agree to
-rounding (observed ~1e-15); (2) a local run with the same ``n_tasks``: a Dask run must be
-identical to it (same computations on the same shapes; observed: exactly equal). A split of a
-non-convex batch is not compared with the single batch at 1e-9: the shared matrix product
-rounds differently with another number of models and the path optimiser can amplify that to
-its tolerance (see lassonetpy.engine.parallel). One ``LocalCluster`` (2 worker processes, one
-thread each, loopback only) serves the whole module.
+shapes must reproduce it bit for bit; (2) a model's computations do not depend on the models
+sharing its batch (issue 9), so ANY split -- ``n_tasks`` of 1, 2 or one per model, locally or
+on Dask -- gives the same grid, the same ``cvm`` and the same ``lambda_min``/``lambda_1se`` as
+the single batch (observed: bit for bit, non-convex ``M = 10`` included). One
+``LocalCluster`` (2 worker processes, one thread each, loopback only) serves the whole module.
 """
 
 from __future__ import annotations
@@ -214,6 +212,8 @@ def _max_rel(a, b):
 
 
 def test_tasks_use_the_workers_thread_count(client, reg):
+    """A task runs its fit on its worker's thread count (whatever ``threads`` the caller
+    gave), and only for the fit: the worker's own torch setting is left as it was."""
     X, y = reg
     client.run(torch.set_num_threads, 2)  # as if torch had taken every core
     job = _Job(
@@ -227,15 +227,16 @@ def test_tasks_use_the_workers_thread_count(client, reg):
         masks=np.ones((1, len(y)), bool),
         M=None,
         children=np.arange(1),
-        kwargs=dict(hidden=(4,), dtype="float64", seed=0),
+        kwargs=dict(hidden=(4,), dtype="float64", seed=0, threads=2),
     )
     workers = list(client.scheduler_info()["workers"])
     futs = [
         client.submit(_worker_task, job, np.arange(1), "dense", None, None, workers=[w], pure=False)
         for w in workers
     ]
-    client.gather(futs)
-    assert client.run(torch.get_num_threads) == {w: 1 for w in workers}
+    assert [r.threads for r in client.gather(futs)] == [1] * len(workers)
+    assert client.run(torch.get_num_threads) == {w: 2 for w in workers}
+    client.run(torch.set_num_threads, 1)
 
 
 # --------------------------------------------------------------------------- errors
@@ -285,3 +286,48 @@ def test_local_run_never_imports_dask_and_dask_without_client_is_clear():
     )
     assert "uses the current Dask client, but there is none" in out.stdout
     assert 'Client("tcp://scheduler:8786")' in out.stdout
+
+
+# --------------------------------------------------------------------------- any split
+@pytest.fixture(scope="module")
+def sonar(shared_data):
+    import pandas as pd
+
+    return pd.read_csv(shared_data / "sonar.csv")
+
+
+SONAR = dict(formula="Class ~ .", family="binomial", hidden=(8,), nlambda=12, verbose=False)
+
+
+def _same_cv(a, b):
+    np.testing.assert_array_equal(a.lambdas, b.lambdas)  # the same grid
+    np.testing.assert_allclose(a.cvm, b.cvm, rtol=1e-6, atol=0)
+    np.testing.assert_allclose(a.cvsd, b.cvsd, rtol=1e-6, atol=0)
+    assert (a.lambda_min, a.lambda_1se) == (b.lambda_min, b.lambda_1se)
+
+
+def test_cv_gives_the_same_answer_however_the_work_is_split(client, sonar):
+    """The issue's case: sonar, 4 folds, one seed; locally with n_tasks in {1, 2, number of
+    models} and on a 2-worker cluster (one task per model by default)."""
+    kw = dict(data=sonar, nfolds=4, seed=0, **SONAR)
+    one = cv_lassonet(**kw)  # n_tasks=1: the plain batch of 5 models
+    for n_tasks in (2, 5):
+        _same_cv(one, cv_lassonet(n_tasks=n_tasks, **kw))
+    remote = cv_lassonet(parallel=client, **kw)
+    _same_cv(one, remote)
+    # bit for bit, in fact: every network of the path
+    _identical(one.path._result, remote.path._result)
+
+
+def test_stability_and_cva_give_the_same_answer_however_split(client, sonar):
+    kw = dict(data=sonar, seed=3, **{**SONAR, "hidden": (4,), "nlambda": 8})
+    st = stability_selection(B=2, **kw)
+    other = stability_selection(B=2, parallel=client, **kw)  # one task per subsample
+    np.testing.assert_array_equal(other.lambdas, st.lambdas)
+    np.testing.assert_array_equal(other.selections, st.selections)
+    kw = dict(nfolds=3, M=[1.0, 10.0], **kw)
+    cva = cva_lassonet(**kw)
+    split = cva_lassonet(n_tasks=8, **kw)  # one chunk per model
+    for a, b in zip(cva.cv, split.cv, strict=True):
+        _same_cv(a, b)
+    assert split.best_M == cva.best_M

@@ -7,6 +7,13 @@ its loss and gradient.
 
 from .fit import fit_path
 from .grid import grid_span
-from .result import PathResult, concat_results, take_models
+from .result import PathResult, concat_results, take_models, warn_unconverged
 
-__all__ = ["fit_path", "PathResult", "grid_span", "concat_results", "take_models"]
+__all__ = [
+    "fit_path",
+    "PathResult",
+    "grid_span",
+    "concat_results",
+    "take_models",
+    "warn_unconverged",
+]

@@ -157,3 +157,10 @@ def check_lambda_seq(lam: Any) -> np.ndarray:
             "Sort it in increasing order.",
         )
     return arr
+
+
+def check_threads(threads: Any) -> int:
+    """``threads``: None (one thread) or a positive integer."""
+    if threads is None:
+        return 1
+    return int(check_number(threads, "threads", low=1, integer=True))

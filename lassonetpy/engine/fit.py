@@ -21,28 +21,26 @@ The phases, each a function: :func:`~lassonetpy.engine.setup.validate` (argument
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import torch
 
 from ..families import Family
-from .collect import collect
-from .grid import _span, lambda_max, null_fit
-from .network import Params, init_params
+from .collect import Record, collect
+from .dense import train_dense
+from .grid import _span, lambda_max, null_fit, set_null
+from .network import Params, forward, init_params
+from .objective import Problem, group_norms
 from .progress import Progress
-from .result import PathResult
+from .result import PathResult, warn_unconverged
 from .setup import Setup, build_problem, validate
 from .states import PathState
-from .trainer import (
-    LambdaState,
-    Problem,
-    group_norms,
-    step_size,
-    summed_over_rows,
-    train_dense,
-    train_lambda,
-)
+from .stepsize import step_size
+from .stopping import gap_available
+from .threads import torch_threads
+from .trainer import LambdaState, train_lambda
 
 __all__ = ["fit_path"]
 
@@ -70,8 +68,9 @@ def fit_path(
     lr: float = 3e-3,
     max_epochs_dense: int = 1000,
     max_epochs: int = 500,
-    tol: float = 1e-2,
+    tol: float = 1e-4,
     seed: int | None = None,
+    threads: int | None = None,
     device: Any = "cpu",
     dtype: Any = "float32",
     verbose: bool = False,
@@ -131,14 +130,26 @@ def fit_path(
     max_epochs_dense, max_epochs : int
         Epoch limits for the dense fit and for each lambda.
     tol : float
-        Convergence at each lambda: a model stops when one more epoch would lower its
-        objective by less than ``tol / 10`` times the null model's loss (``/ 20`` when
-        ``tol < 1e-3``, ``/ 40`` when ``tol < 1e-6``), i.e. less than ``tol / 2`` over five
-        epochs (like glmnet, relative to the null deviance). The dense fit stops when its objective
-        changed by less than ``min(tol, 1e-3)`` times the null loss over 5 epochs: it is the
-        start of the whole path. Use 1e-4 or less for a precise solution at every lambda.
+        Relative optimality tolerance of every lambda (and of the dense fit). A model stops at
+        a lambda when, for a convex model (``M = 0``, a built-in family, every group
+        penalised, no ``gamma_skip``, ``X`` in memory), its duality gap is at most ``tol``
+        times its objective above the saturated loss: the penalised objective is then
+        certified within that relative distance of its minimum. Otherwise (``M > 0``, where
+        the objective has no minimiser to measure a distance to) when its KKT residual, the
+        norm of the proximal-gradient step per unit step size and the largest violation of
+        a zero feature's optimality condition, is at most ``5 sqrt(tol)`` times the norm of the
+        loss gradient at the null model (0.05 at the default). The dense fit uses the same
+        residual test. A lambda that reaches ``max_epochs`` first is reported as not converged
+        (``PathResult.converged``). With dropout or mini-batches: the objective changed by less
+        than ``sqrt(tol)`` times half the null deviance over five epochs.
     seed : int, optional
         Makes the fit reproducible; no global random state is used.
+    threads : int, optional
+        Torch threads for this fit (set for its duration, restored afterwards, also on
+        errors). Default 1: a LassoNet epoch at typical sizes gains little from more threads
+        and a shared machine is never oversubscribed; pass the number of free cores for a
+        large problem on a quiet machine. A result is the same for any split of a batch with
+        the same number of threads per task (more threads may round differently).
     device : str
         ``"cpu"`` or ``"cuda"``.
     dtype : str
@@ -208,6 +219,7 @@ def fit_path(
         max_epochs=max_epochs,
         tol=tol,
         seed=seed,
+        threads=threads,
         device=device,
         dtype=dtype,
         seed_children=seed_children,
@@ -215,46 +227,63 @@ def fit_path(
         start=start,
         lambda_span=lambda_span,
     )
+    with torch_threads(s.threads):
+        res = _fit(s, standardize, verbose, t0)
+    warn_unconverged(res, stacklevel=2, max_epochs=max_epochs)
+    return res
+
+
+def _fit(s: Setup, standardize: bool, verbose: bool, t0: float) -> PathResult:
+    """The phases after validation (inside the thread setting of the fit)."""
     prob, ss = build_problem(s, standardize)
     eta0 = null_fit(prob, s.info.n_outputs)
-    with torch.no_grad():
-        eta_null = eta0.unsqueeze(1).expand(-1, s.n, -1)
-        if prob.offset is not None:
-            eta_null = eta_null + prob.offset
-        prob.null_loss = s.family.loss(eta_null, prob.y, prob.w)
-        null_dev = s.family.deviance(eta_null, prob.y, prob.w)
+    null_dev = set_null(prob, eta0)
     n_steps = s.nlambda if s.user_lam is None else len(s.user_lam)
-    bar = Progress(1 + n_steps, "path", verbose)
-    p, dense_epochs = _dense_phase(s, prob, ss, eta0, bar)
+    bar = Progress(1 + n_steps, f"path ({_threads_label(s.threads)})", verbose)
+    first, p, lr_dense = _dense_phase(s, prob, ss, eta0, bar)
     t_dense = time.perf_counter() - t0
     lmax_models = lambda_max(p, prob, eta0)
 
-    def finish(records: list, lr: torch.Tensor, t_path: float) -> PathResult:
+    def finish(records: list[Record], lr: torch.Tensor, t_path: float) -> PathResult:
         timing = {"dense": t_dense, "path": t_path, "total": time.perf_counter() - t0}
         return collect(records, s, prob, null_dev, lr, timing, lmax_models)
 
-    ones = torch.ones(s.B, dtype=torch.bool, device=s.device)
-    first = (0.0, PathState.compact(p.tensors()), dense_epochs, ones)
     if s.phase == "dense":
         bar.close()
-        return finish([first], torch.full((s.B,), float("nan"), dtype=torch.float64), 0.0)
+        return finish([first], lr_dense, 0.0)
     grid, ratio = _grid(s, lmax_models)
-    records, lr_path = _path_phase(p, prob, s, grid, ratio, bar)
+    records, lr_path = _path_phase(p, prob, s, grid, ratio, bar, lr_dense)
     return finish([first, *records], lr_path, time.perf_counter() - t0 - t_dense)
+
+
+def _threads_label(n: int) -> str:
+    return f"{n} thread" + ("" if n == 1 else "s")
 
 
 def _dense_phase(
     s: Setup, prob: Problem, ss: np.random.SeedSequence, eta0: torch.Tensor, bar: Progress
-) -> tuple[Params, torch.Tensor]:
+) -> tuple[Record, Params, torch.Tensor]:
     """Initialise every model from its child of ``ss`` and fit it at lambda = 0 (or take the
-    dense networks of ``s.start``). Returns the networks and each model's epochs (B,)."""
+    dense networks of ``s.start``). Returns the dense fit's record, the networks and the
+    step size the path starts with (B,)."""
     dev, dt, O = s.device, s.dtype, s.info.n_outputs
+    nan = torch.full((s.B,), float("nan"), dtype=dt, device=dev)
     if s.start is not None:
         nw = len(s.hidden)
         ts = [t.to(dtype=dt, device=dev).clone() for t in s.start.states[0].tensors()]
         bar.update(1, "dense fit given")
-        epochs = torch.as_tensor(s.start.epochs[:, 0], dtype=torch.long, device=dev)
-        return Params(ts[0], ts[1 : 1 + nw], ts[1 + nw :], O), epochs
+        st = s.start
+        p = Params(ts[0], ts[1 : 1 + nw], ts[1 + nw :], O)
+        residual = nan if st.residual is None else torch.as_tensor(st.residual[:, 0]).to(nan)
+        rec = Record(
+            0.0,
+            st.states[0],
+            torch.as_tensor(st.epochs[:, 0], dtype=torch.long, device=dev),
+            torch.as_tensor(st.converged[:, 0], device=dev),
+            residual,
+            nan,
+        )
+        return rec, p, torch.as_tensor(st.lr).to(nan)
     inits = []
     for c in s.children:
         # child c of SeedSequence(seed), as ss.spawn() would make it
@@ -264,13 +293,36 @@ def _dense_phase(
         )
         inits.append(init_params(1, s.d, s.hidden, O, generator=g, dtype=dt, device=dev))
     p = inits[0].like([torch.cat(ts, 0) for ts in zip(*(q.tensors() for q in inits))])
+    # centre the output on the null fit: the mean of the network's output over the data's
+    # rows (not the padding rows)
     with torch.no_grad():
-        (eta_sum,) = summed_over_rows(p, prob, [lambda eta, y, w: eta.sum(1)], offset=False)
+        eta_sum = torch.zeros(s.B, O, dtype=dt, device=dev)
+        for X, rows in prob.padded_blocks():
+            eta_sum += forward(p, X)[:, :rows].sum(1)
         p.biases[-1] = p.biases[-1] + eta0 - eta_sum / s.n
     bar.update(0, "dense fit")
-    p, epochs = train_dense(p, prob, s.config)
+    cfg = s.config
+    noisy = cfg.dropout > 0 or (cfg.batch_size is not None and cfg.batch_size < prob.n_real)
+    convex = gap_available(prob, cfg) & ~torch.tensor(noisy, device=dev)
+    p, epochs, residual, met = train_dense(p, prob, cfg, skip=convex)
+    # The path's step size, at the dense fit: 1/L is only a start (the curvature grows
+    # towards the input-free model, and the trainer halves a model's step where a lambda
+    # diverges, so the step adapts along the path; the null model's 1/L, up to 30x smaller
+    # on MICE, would make every earlier lambda crawl).
+    lr = step_size(p, prob, cfg)
+    if not noisy:
+        # Adam stalls at a residual set by its step; proximal gradient at lambda = 0 takes the
+        # dense fit to the dense residual test (the path starts from it)
+        bar.update(0, "dense fit: polish")
+        state = LambdaState(prev=[t.clone() for t in p.tensors()], lr=lr)
+        polish = replace(cfg, res_tol=cfg.res_tol_dense, max_epochs=cfg.max_epochs_dense)
+        alive = torch.ones(s.B, dtype=torch.bool, device=dev)
+        p, more, met = train_lambda(p, prob, polish, 0.0, state, alive)
+        assert state.residual is not None
+        epochs, residual, lr = epochs + more, state.residual, state.lr
     bar.update(1, "dense fit done")
-    return p, epochs
+    rec = Record(0.0, PathState.compact(p.tensors()), epochs, met, residual, nan)
+    return rec, p, lr
 
 
 def _grid(s: Setup, lmax_models: torch.Tensor) -> tuple[list[float], float | None]:
@@ -293,21 +345,18 @@ def _path_phase(
     grid: list[float],
     ratio: float | None,
     bar: Progress,
+    lr_path: torch.Tensor,
 ) -> tuple[list, torch.Tensor]:
     """Warm-started lambdas from the dense fit until no penalised feature is left.
 
-    Returns the records ``(lambda, state, epochs, converged)`` of every lambda and each
-    model's final step size.
+    Returns the :class:`~lassonetpy.engine.collect.Record` of every lambda and each model's
+    final step size.
     """
-    # Step size: 1/L at the dense fit is only a start. The curvature grows towards the
-    # input-free model, and the trainer halves a model's step whenever a lambda diverges, so
-    # the step adapts along the path (the null model's 1/L, up to 30x smaller on MICE, would
-    # make every earlier lambda crawl).
-    lr_path = step_size(p, prob, s.config)
-    state = LambdaState(prev=[t.clone() for t in p.tensors()], lr=lr_path)
+    # the path starts without momentum (as a chunk resumed from its dense fit does)
+    state = LambdaState(prev=[t.clone() for t in p.tensors()], lr=lr_path.clone())
     # states leave the device at once, compact (dead columns dropped): at d = 5000, K = 1000
     # a full copy per lambda would be 20 MB each
-    records: list[tuple[float, PathState, torch.Tensor, torch.Tensor]] = []
+    records: list[Record] = []
     penalised = torch.as_tensor(s.pen_weight > 0, device=s.device)
     alive = torch.ones(s.B, dtype=torch.bool, device=s.device)
     k = 0
@@ -315,7 +364,10 @@ def _path_phase(
     while k < len(grid):
         lam = grid[k]
         p, ep, conv = train_lambda(p, prob, s.config, lam, state, alive)
-        records.append((lam, PathState.compact(p.tensors()), ep, conv))
+        assert state.residual is not None and state.gap is not None
+        records.append(
+            Record(lam, PathState.compact(p.tensors()), ep, conv, state.residual, state.gap)
+        )
         gn = group_norms(p, s.groups)
         alive = ((gn > 0) & penalised).any(-1)
         n_sel = int((gn > 0).sum(-1).max())

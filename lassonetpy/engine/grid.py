@@ -10,10 +10,10 @@ import torch
 
 from ..errors import bad_value
 from .network import Params, forward
+from .objective import Problem, TrainConfig, gradients
 from .result import PathResult
-from .trainer import Problem, TrainConfig, gradients
 
-__all__ = ["grid_span", "lambda_max", "null_fit"]
+__all__ = ["grid_span", "lambda_max", "null_fit", "set_null"]
 
 
 def _span(lmax: float, M_max: float, lambda_min_ratio: float) -> tuple[float, float]:
@@ -95,6 +95,37 @@ def null_fit(prob: Problem, O: int) -> torch.Tensor:
     return torch.cat(out, 0)
 
 
+def set_null(prob: Problem, eta0: torch.Tensor) -> torch.Tensor:
+    """Fill the null model's quantities of ``prob`` (its loss, the saturated loss, the norm of
+    the skip weights' gradient) from the null fit ``eta0`` (B, O); returns the null deviance
+    (B,).
+
+    The loss minus the saturated loss is half the deviance, positive whatever constant a
+    family's loss drops (the poisson loss drops ``log y!``, so its null loss is negative when
+    the mean count exceeds e): it, not the loss, scales the tolerances.
+    """
+    fam = prob.family
+    loss = dev = score = None
+    for X, y, w, off in prob.blocks():
+        eta = eta0.unsqueeze(1).expand(-1, X.shape[0], -1)
+        if off is not None:
+            eta = eta + off
+        lo, g = fam.loss_grad(eta, y, w)
+        dv = fam.deviance(eta, y, w)
+        B, n, _ = g.shape
+        sc = torch.bmm(X.T.expand(B, X.shape[1], n), g)  # per model (B, d, O)
+        if loss is None or dev is None or score is None:
+            loss, dev, score = lo, dv, sc
+        else:
+            loss, dev, score = loss + lo, dev + dv, score + sc
+    assert loss is not None and dev is not None and score is not None
+    prob.null_loss = loss
+    prob.sat_loss = loss - dev / 2
+    norm = torch.linalg.vector_norm(score.flatten(1), dim=-1)
+    prob.null_score = norm.clamp_min(torch.finfo(loss.dtype).tiny)
+    return dev
+
+
 def _null_model(p: Params, prob: Problem, eta0: torch.Tensor) -> Params:
     """``p`` with no inputs (theta = W0 = 0) and the output bias set to the null fit."""
     q = p.clone()
@@ -107,7 +138,7 @@ def _null_model(p: Params, prob: Problem, eta0: torch.Tensor) -> Params:
 def lambda_max(p: Params, prob: Problem, eta0: torch.Tensor) -> torch.Tensor:
     """Smallest lambda at which the input-free model is a fixed point of the prox step (B,)."""
     q = _null_model(p, prob, eta0)
-    _, grads = gradients(q, prob, TrainConfig())
+    _, grads, _ = gradients(q, prob, TrainConfig())
     O = q.n_outputs
     g_theta, g_w = grads[0][:, :O], grads[0][:, O:]
     gi = prob.groups

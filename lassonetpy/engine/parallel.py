@@ -15,22 +15,20 @@ and :func:`~lassonetpy.engine.concat_results` joins the chunks. Model ``b`` of t
 initialised from child ``b`` of ``SeedSequence(seed)`` in whichever chunk it runs
 (``seed_children``). With a user ``lambda_`` the grid is known and each chunk is one task.
 
-**What is identical.** For a given ``seed`` and ``n_tasks`` the result is identical wherever
-the chunks run (this process or any Dask workers, with the same number of torch threads per
-task): the same computations on the same shapes. A different split, and the single local
-batch, fit the same models from the same initial networks on the same grid, but the shared
-matrix product of a batch rounds differently with another number of models (~1e-16), and the
-path optimiser (momentum, stopping tests at ``tol``) can amplify that to the size of its
-optimisation error for a model at some lambdas (observed in float64 at the default
-``tol``: mostly ~1e-12 relative, now and then a few percent of one model's objective at a
-lambda). This is the same caveat as between a batch and a plain fit of one of its models. To
-reproduce a Dask run locally, pass its ``n_tasks`` (default on Dask: one task per model).
+**What is identical.** Every model's computations depend on that model alone (per-model
+matrix products, rows padded to whole vector chunks, per-model reductions and route choices
+in Hier-Prox, per-model stopping and restarts; :mod:`lassonetpy.engine.objective`), so for a
+given ``seed`` a model's fit is the same bit for bit in any batch: in the single local batch,
+in any split (``n_tasks``) and on any Dask workers, with the same number of torch threads
+(one by default, locally and per single-threaded worker; more threads may split a reduction
+differently). The lambda grid is derived from all models' ``lambda_max`` in either case.
 Dropout and mini-batches draw from one random stream per engine call, so a split run is a
 different random realisation (a warning says so).
 
 ``parallel``: ``None`` (local), ``"dask"`` (the current ``distributed`` client,
 ``distributed.get_client()``) or a ``distributed.Client``. The prepared arrays are scattered
-to the cluster once; each task sets ``torch.set_num_threads`` to its worker's thread count.
+to the cluster once; each task runs with its worker's thread count (``threads`` of the
+call applies to local runs).
 """
 
 from __future__ import annotations
@@ -42,13 +40,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
-import torch
 
-from ..errors import InputError, LassoNetWarning, bad_value
+from ..errors import ConvergenceWarning, InputError, LassoNetWarning, bad_value
 from .fit import fit_path
 from .grid import grid_span
 from .progress import Progress
-from .result import PathResult, concat_results
+from .result import PathResult, concat_results, warn_unconverged
 
 __all__ = ["fit_batch", "resolve_parallel", "DASK_HINT"]
 
@@ -112,6 +109,22 @@ class _Job:
         phase: str = "full",
         start: PathResult | None = None,
         span: tuple[float, float] | None = None,
+        threads: int | None = None,
+    ) -> PathResult:
+        kwargs = dict(self.kwargs)
+        if threads is not None:
+            kwargs["threads"] = threads
+        with warnings.catch_warnings():  # the joined batch warns once (fit_batch)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return self._fit(idx, phase, start, span, kwargs)
+
+    def _fit(
+        self,
+        idx: np.ndarray,
+        phase: str,
+        start: PathResult | None,
+        span: tuple[float, float] | None,
+        kwargs: dict[str, Any],
     ) -> PathResult:
         return fit_path(
             _fresh(self.X),
@@ -127,7 +140,7 @@ class _Job:
             phase=phase,
             start=start,
             lambda_span=span,
-            **self.kwargs,
+            **kwargs,
         )
 
 
@@ -152,16 +165,18 @@ def _worker_task(
     start: PathResult | None,
     span: tuple[float, float] | None,
 ) -> PathResult:
-    """A chunk on a Dask worker: torch uses the worker's threads, never every core."""
+    """A chunk on a Dask worker: torch uses the worker's threads (for the duration of the
+    fit), never every core, whatever ``threads`` the caller passed."""
     from distributed import get_worker
 
+    threads = None
     try:
         worker = get_worker()
         state = getattr(worker, "state", worker)  # WorkerState (distributed >= 2022.11)
-        torch.set_num_threads(max(1, int(getattr(state, "nthreads", 1))))
+        threads = max(1, int(getattr(state, "nthreads", 1)))
     except (ValueError, AttributeError):  # not on a worker (e.g. a synchronous scheduler)
         pass
-    return job.fit(idx, phase, start, span)
+    return job.fit(idx, phase, start, span, threads)
 
 
 @dataclass(frozen=True)
@@ -410,6 +425,7 @@ def fit_batch(
     out = []
     for gi in range(len(groups)):
         res = concat_results([p for (g, _), p in zip(chunks, parts) if g == gi])
+        warn_unconverged(res, stacklevel=3, max_epochs=kwargs.get("max_epochs", 500))
         timing = {
             # task seconds summed over chunks, and the wall time of the whole split run
             "dense": sum(

@@ -3,19 +3,20 @@ of a batch's chunks are joined (:func:`concat_results`) or a batch is cut (:func
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import torch
 
-from ..errors import bad_value
+from ..errors import ConvergenceWarning, bad_value
 from ..families import Family, ResponseInfo
 from .checks import check_matrix
 from .network import Params, forward
 from .states import PathState
 
-__all__ = ["PathResult", "take_models", "concat_results"]
+__all__ = ["PathResult", "take_models", "concat_results", "warn_unconverged"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,21 @@ class PathResult:
         fraction of the null deviance explained, on each model's training rows.
     null_deviance : ndarray of shape (B,)
     epochs : ndarray of shape (B, L)
-        Epochs used at each lambda; ``converged`` tells whether the tolerance was met.
+        Epochs used at each lambda (at ``L = 0`` the dense fit's); ``converged`` tells whether
+        the stopping test of ``tol`` was met before ``max_epochs`` (a model with no feature
+        left, which stops training, counts as converged).
+    residual : ndarray of shape (B, L)
+        Relative KKT residual at the last epoch of each lambda: the norm of the
+        proximal-gradient step per unit step size, or the largest violation of a zero
+        feature's optimality condition if larger, over the norm of the loss gradient at the
+        null model (:mod:`lassonetpy.engine.stopping`). NaN where the model did not train.
+        With dropout or mini-batches: the last relative change of the objective.
+    gap : ndarray of shape (B, L)
+        Relative duality gap at the last epoch where one is computed (convex models: ``M =
+        0``), else NaN: the penalised objective is within ``gap`` times (objective minus the
+        saturated loss) of its minimum.
+    threads : int
+        Torch threads the fit ran with.
     lr : ndarray of shape (B,)
         Path step size of each model (NaN in a ``phase="dense"`` result).
     states : list of PathState
@@ -79,6 +94,13 @@ class PathResult:
     states: list[PathState] = field(repr=False)
     timing: dict[str, float] = field(default_factory=dict)
     lambda_max_internal: np.ndarray | None = None
+    residual: np.ndarray | None = None
+    gap: np.ndarray | None = None
+    threads: int = 1
+
+    def unconverged(self, model: int = 0) -> np.ndarray:
+        """Indices of the path points (0 = dense fit) where ``model`` did not converge."""
+        return np.flatnonzero(~np.asarray(self.converged[model], dtype=bool))
 
     @property
     def classes(self) -> np.ndarray | None:
@@ -174,6 +196,9 @@ def take_models(result: PathResult, idx: Any) -> PathResult:
         k: getattr(result, k)[ix]
         for k in (*_PER_MODEL_PATH, "epochs", "converged", "M", "null_deviance", "lr")
     }
+    for k in ("residual", "gap"):
+        if getattr(result, k) is not None:
+            ch[k] = getattr(result, k)[ix]
     if result.lambda_max_internal is not None:
         ch["lambda_max_internal"] = result.lambda_max_internal[ix]
     tix = torch.as_tensor(ix)
@@ -244,6 +269,12 @@ def concat_results(parts: list[PathResult], order: Any = None) -> PathResult:
     }
     changes["epochs"] = cat([pad(r.epochs, 0) for r in parts])
     changes["converged"] = cat([pad(r.converged, True) for r in parts])
+    for name in ("residual", "gap"):
+        arrs = [getattr(r, name) for r in parts]
+        changes[name] = (
+            None if any(a is None for a in arrs) else cat([pad(a, np.nan) for a in arrs])
+        )
+    changes["threads"] = max(r.threads for r in parts)
     for name in ("M", "null_deviance", "lr"):
         changes[name] = cat([getattr(r, name) for r in parts])
     changes["lambda_max_internal"] = (
@@ -265,3 +296,54 @@ def concat_results(parts: list[PathResult], order: Any = None) -> PathResult:
             timing[key] = timing.get(key, 0.0) + float(v)
     changes["timing"] = timing
     return replace(longest, **changes)
+
+
+def warn_unconverged(
+    result: PathResult, what: str = "model", stacklevel: int = 2, max_epochs: int | None = None
+) -> None:
+    """A :class:`~lassonetpy.errors.ConvergenceWarning` listing the path points where the
+    stopping test was not met (glmnet's "convergence for kth lambda value not reached").
+
+    Parameters
+    ----------
+    result : PathResult
+        A fitted batch.
+    what : str
+        How to call the models in the message (e.g. ``"fold"``).
+    stacklevel : int
+        Passed to :func:`warnings.warn`.
+    max_epochs : int, optional
+        The epoch limit, quoted in the message.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from lassonetpy.engine import fit_path
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(80, 3)); y = X[:, 0] + 0.1 * rng.normal(size=80)
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     res = fit_path(X, y, hidden=(4,), nlambda=5, max_epochs=1, seed=0)
+    >>> "not reached" in str(w[-1].message)
+    True
+    """
+    bad = ~np.asarray(result.converged, dtype=bool)
+    if not bad.any():
+        return
+    L = bad.shape[1]
+    parts = []
+    for b in np.flatnonzero(bad.any(1)):
+        idx = np.flatnonzero(bad[b])
+        shown = ", ".join(str(i) for i in idx[:12]) + (", ..." if len(idx) > 12 else "")
+        head = f"{what} {b}: " if bad.shape[0] > 1 else ""
+        parts.append(f"{head}{len(idx)} of {L} (path indices {shown})")
+    limit = f"max_epochs={max_epochs}" if max_epochs is not None else "the epoch limit"
+    models = "; ".join(parts[:5]) + (f"; and {len(parts) - 5} more" if len(parts) > 5 else "")
+    warnings.warn(
+        f"Convergence not reached within {limit} at {models} (index 0 is the dense fit). "
+        "Those fits did not meet the optimality test of `tol` (see `converged`, `residual`, "
+        "`gap`); raise `max_epochs` or loosen `tol`.",
+        ConvergenceWarning,
+        stacklevel=stacklevel + 1,
+    )

@@ -1,6 +1,6 @@
 """The first phases of :func:`~lassonetpy.engine.fit_path`: validate the arguments
 (:func:`validate` -> :class:`Setup`), then standardise the columns and build the batch's
-:class:`~lassonetpy.engine.trainer.Problem` (:func:`build_problem`)."""
+:class:`~lassonetpy.engine.objective.Problem` (:func:`build_problem`)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,14 @@ from .checks import (
     check_lambda_seq,
     check_matrix,
     check_number,
+    check_threads,
     check_vector,
 )
+from .objective import Problem, TrainConfig, pad_rows
 from .prox import GroupIndex
 from .result import PathResult
 from .rows import ChunkedRows, is_out_of_core
-from .trainer import Problem, TrainConfig
+from .stopping import thresholds
 
 __all__ = ["Setup", "validate", "build_problem"]
 
@@ -55,6 +57,7 @@ class Setup:
     user_lam: np.ndarray | None
     span: tuple[float, float] | None
     seed: int | None
+    threads: int
     phase: str
     start: PathResult | None
     config: TrainConfig
@@ -207,6 +210,7 @@ def validate(
     device: Any,
     dtype: Any,
     seed_children: Any,
+    threads: Any = None,
     phase: Any,
     start: Any,
     lambda_span: Any,
@@ -233,6 +237,7 @@ def validate(
         batch_size = int(check_number(batch_size, "batch_size", low=1, integer=True))
     if seed is not None:
         seed = int(check_number(seed, "seed", low=0, integer=True))
+    n_threads = check_threads(threads)
     w = np.ones(n) if weights is None else check_vector(weights, "weights", n, nonneg=True)
     if not w.sum() > 0:
         raise bad_value("weights", "non-negative with a positive sum", weights)
@@ -269,10 +274,8 @@ def validate(
         lr_dense=lr,
         max_epochs_dense=max_epochs_dense,
         max_epochs=max_epochs,
-        tol=tol,
-        tol_dense=min(tol, 1e-3),
-        # a tight tolerance needs a longer window to measure a slow decrease
-        check_every=5 if tol >= 1e-3 else (10 if tol >= 1e-6 else 20),
+        check_every=5,
+        **thresholds(tol, dt),
         sync_every=_sync_every(dev),
     )
     return Setup(
@@ -295,6 +298,7 @@ def validate(
         user_lam=None if lambda_ is None else check_lambda_seq(lambda_) / float(info.scale),
         span=span,
         seed=seed,
+        threads=n_threads,
         phase=phase,
         start=start,
         config=cfg,
@@ -321,15 +325,21 @@ def build_problem(s: Setup, standardize: bool) -> tuple[Problem, np.random.SeedS
     ss = np.random.SeedSequence(s.seed)
     gen = torch.Generator(device=dev)
     gen.manual_seed(int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1)))
+    y = s.family.target(s.info, dt, dev).clone()
+    w = torch.tensor(wm, dtype=dt, device=dev)
+    off = None if s.offset is None else torch.tensor(s.offset, dtype=dt, device=dev)
+    if isinstance(Xs, torch.Tensor):  # padding rows: see objective.row_pad
+        Xs, y, w, off = pad_rows(Xs, y, w, off)
     prob = Problem(
         X=Xs,
-        y=s.family.target(s.info, dt, dev).clone(),
-        w=torch.tensor(wm, dtype=dt, device=dev),
-        offset=None if s.offset is None else torch.tensor(s.offset, dtype=dt, device=dev),
+        y=y,
+        w=w,
+        offset=off,
         family=s.family,
         pen_weight=torch.as_tensor(s.pen_weight, dtype=dt, device=dev),
         M=torch.as_tensor(s.M, dtype=dt, device=dev).unsqueeze(-1),
         groups=s.groups,
         generator=gen,
+        n_real=s.n,
     )
     return prob, ss

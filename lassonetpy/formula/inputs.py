@@ -35,6 +35,7 @@ FIT_ARGS = (
     "tol",
     "max_epochs",
     "seed",
+    "threads",
     "device",
     "dtype",
     "verbose",

@@ -65,7 +65,10 @@ def format_path(path: Any) -> str:
         f"Df: terms selected (of {len(path.term_names)}); row 0 is the dense fit (lambda = 0).",
     ]
     if not path.converged.all():
-        lines.append("*: epoch limit reached before convergence (raise max_epochs or tol).")
+        lines.append(
+            f"*: not converged ({int((~path.converged).sum())} of {len(path)}): the epoch limit "
+            "came before the optimality test of `tol` (raise max_epochs or tol)."
+        )
     return "\n".join(lines)
 
 
@@ -180,15 +183,19 @@ def format_summary(path: Any) -> PathSummary:
     tm = path.timing
     conv = path.converged
     state = (
-        f"all {len(conv)} lambdas converged"
+        f"all {len(conv)} path points converged"
         if conv.all()
-        else f"{int((~conv).sum())} of {len(conv)} lambdas hit the epoch limit "
-        f"(indices {np.flatnonzero(~conv)[:10].tolist()})"
+        else f"NOT CONVERGED at {int((~conv).sum())} of {len(conv)} path points "
+        f"(indices {np.flatnonzero(~conv)[:10].tolist()}"
+        f"{', ...' if (~conv).sum() > 10 else ''}; 0 is the dense fit)"
     )
+    threads = int(getattr(path, "threads", 1))
+    tol = st.get("tol")
     lines += [
         "",
-        f"Training:      {tm.get('total', float('nan')):.2f} s (dense fit "
-        f"{tm.get('dense', float('nan')):.2f} s), {int(path.epochs.sum())} epochs "
-        f"({int(path.epochs[0])} dense); {state}",
+        f"Training:      {tm.get('total', float('nan')):.2f} s on {threads} thread"
+        f"{'' if threads == 1 else 's'} (dense fit {tm.get('dense', float('nan')):.2f} s), "
+        f"{int(path.epochs.sum())} epochs ({int(path.epochs[0])} dense)",
+        f"Convergence:   {state}" + (f", tol={tol:g}" if isinstance(tol, (int, float)) else ""),
     ]
     return PathSummary(text="\n".join(lines), table=table)
