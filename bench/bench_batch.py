@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     X, y = data.Xtr, data.ytr
     n = X.shape[0]
     kw = dict(family="multinomial", hidden=(100,), seed=args.batch_seed, verbose=False)
+    kw.update(common.same_threads(fit_path))
     rows = []
     for case in _cases(n, bool(args.quick), args.batch_seed):
         masks, M = case["masks"], case["M"]

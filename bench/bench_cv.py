@@ -120,6 +120,7 @@ def run_ours(
                     hidden=hidden,
                     M=M,
                     verbose=False,
+                    **common.same_threads(cv_lassonet),
                 )
     except Exception as e:
         return {

@@ -165,6 +165,7 @@ def run_ours(
     kwargs: dict[str, Any] = dict(
         family="multinomial", hidden=hidden, M=M, seed=seed, verbose=False
     )
+    kwargs.update(common.same_threads(fit_path))
     # If the engine accepts explicit validation data, give it the same 10 % part as the
     # official package (its early stopping looks at it); otherwise it decides by itself.
     try:

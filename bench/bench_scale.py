@@ -304,6 +304,7 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
             M=10.0,
             lambda_=[float(spec.get("lambda", 1e-3))],
             tol=1e-12,
+            **common.same_threads(engine.fit_path),
             max_epochs_dense=E_d,
             max_epochs=E_p,
             masks=masks,
@@ -369,7 +370,16 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
         out["gemm_s"] = sum(g.values())
     if spec.get("states_path"):  # a default MICE path: bytes of its compact states
         Xm, ym, mm = _mice(int(spec["B"]))
-        full = engine.fit_path(Xm, ym, "multinomial", hidden=hidden, M=10.0, masks=mm, seed=0)
+        full = engine.fit_path(
+            Xm,
+            ym,
+            "multinomial",
+            hidden=hidden,
+            M=10.0,
+            masks=mm,
+            seed=0,
+            **common.same_threads(engine.fit_path),
+        )
         out["states_path"] = {
             "points": len(full.states),
             "compact_bytes": sum(st.nbytes for st in full.states),

@@ -77,6 +77,21 @@ def set_threads(n: int) -> dict[str, int]:
     return {"intra_op": torch.get_num_threads(), "inter_op": torch.get_num_interop_threads()}
 
 
+def same_threads(fn: Any) -> dict[str, int]:
+    """``threads=`` for a lassonetpy call, so that it runs on the benchmark's thread setting
+    like the official package (lassonetpy's own default is one thread per fit)."""
+    import inspect
+
+    import torch
+
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
+    ok = "threads" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+    return {"threads": torch.get_num_threads()} if ok else {}
+
+
 def torch_warmup() -> None:
     """A few small forward/backward passes so that neither package pays torch's first-call
     costs (kernel selection, allocator growth) inside a timed region."""

@@ -28,6 +28,7 @@ import bench_cv  # noqa: E402
 import bench_path  # noqa: E402
 import bench_prox  # noqa: E402
 import bench_scale  # noqa: E402
+import bench_threads  # noqa: E402
 import common  # noqa: E402
 from common import Timer, fmt, md_table, quietness_label  # noqa: E402
 
@@ -40,10 +41,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     bench_cv.add_args(p, standalone=False)
     bench_scale.add_args(p)
     bench_batch.add_args(p)
+    bench_threads.add_args(p)
     p.add_argument(
         "--skip",
         nargs="+",
-        choices=["path", "prox", "cv", "batch", "scale"],
+        choices=["path", "prox", "cv", "batch", "scale", "threads"],
         default=[],
         help="benchmarks to leave out",
     )
@@ -81,6 +83,8 @@ def render(path: Path) -> dict[str, Any]:
         out["scale"]["markdown"] = bench_scale.to_markdown(out["scale"])
     if "batch" in out:
         out["batch"]["markdown"] = bench_batch.to_markdown(out["batch"])
+    if "threads" in out:
+        out["threads"]["markdown"] = bench_threads.to_markdown(out["threads"])
     return out
 
 
@@ -147,9 +151,18 @@ def targets(res: dict[str, Any]) -> str:
                 verdict(None if r is None else r >= 10),
             ]
         )
+    if "threads" in res:
+        r = res["threads"]["rows"][0]["ratio"]
+        rows.append(
+            [
+                "MICE path beside one busy process, default threads: at most 1.5x quiet (issue 9)",
+                f"{fmt(r, '.2f')}x",
+                verdict(None if r is None else r <= 1.5),
+            ]
+        )
     if not rows:
         return ""
-    return md_table(["target (issue 5)", "this run (medians)", ""], rows)
+    return md_table(["target (issues 5, 9)", "this run (medians)", ""], rows)
 
 
 def report(res: dict[str, Any]) -> str:
@@ -232,6 +245,13 @@ def report(res: dict[str, Any]) -> str:
             res["batch"]["markdown"],
             "",
         ]
+    if "threads" in res:
+        lines += [
+            "## A busy neighbour: threads (lassonetpy alone)",
+            "",
+            res["threads"]["markdown"],
+            "",
+        ]
     if "scale" in res:
         lines += [
             "## Scaling, memory and FLOP rate (lassonetpy alone)",
@@ -273,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
             out["batch"] = bench_batch.run(args)
         if "scale" not in args.skip:
             out["scale"] = bench_scale.run(args)
+        if "threads" not in args.skip:
+            out["threads"] = bench_threads.run(args)
     name = f"bench-{stamp.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"
     json_path = common.RESULTS_DIR / name
     out["meta"] = {
