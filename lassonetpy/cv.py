@@ -493,16 +493,16 @@ def cv_lassonet(
     parallel : None, "dask" or dask.distributed.Client, optional
         Where the models run: ``None`` in this process (one batch); ``"dask"`` on the current
         Dask client; or the given client. On Dask the batch is split by folds into
-        ``n_tasks`` chunks, each fitted by a task; the result is identical to a local run with
-        the same ``n_tasks``, and equals the single batch up to floating-point rounding
-        (which the path optimiser can amplify to its tolerance; see
+        ``n_tasks`` chunks, each fitted by a task; the result is identical to the local run,
+        bit for bit, whatever ``n_tasks`` (a model's fit does not depend on the models sharing
+        its batch; with the same torch threads per task: see
         :mod:`lassonetpy.engine.parallel`).
     n_tasks : int, optional
         Number of chunks of models (default: one locally, one per model on Dask). Locally,
         ``n_tasks > 1`` fits the chunks one after the other (less memory).
     **lassonet_kwargs
         Any other argument of :func:`lassonetpy.lassonet` (``hidden``, ``M``, ``nlambda``,
-        ``lambda_``, ``weights``, ``offset``, ``penalty_factor``, ...).
+        ``lambda_``, ``weights``, ``offset``, ``penalty_factor``, ``tol``, ``threads``, ...).
 
     Returns
     -------

@@ -8,8 +8,8 @@ equals that call run alone (the batch == loop property). Each ``M`` gets its own
 all would leave few lambdas to small ``M``. Locally each ``M`` is one batched engine call;
 ``common_grid=True`` makes all ``(1 + K) * len(M)`` models one batch on one grid instead.
 With ``parallel=`` the models of all ``M`` run at once on a Dask cluster (split by ``M`` and
-further by folds); ``n_tasks=len(M)`` is bit for bit the local run, other splits agree up
-to rounding (see :mod:`lassonetpy.engine.parallel`).
+further by folds); any split is bit for bit the local run (see
+:mod:`lassonetpy.engine.parallel`).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ two disjoint halves of one random split). Here every subsample is one model of *
 engine call** (row masks), so all of them share one lambda grid, and the selection probability
 of every term at every lambda of that grid is the fraction of subsamples whose model has the
 term (a non-zero skip weight in its group). With ``parallel=`` the subsamples are split into
-chunks and fitted on a Dask cluster (identical to a local run with the same ``n_tasks``; see
-:mod:`lassonetpy.engine.parallel` for how a split compares with the single batch).
+chunks and fitted on a Dask cluster (identical to the local run whatever the split; see
+:mod:`lassonetpy.engine.parallel`).
 
 **Error control.** For a lambda region :math:`\Lambda` (the largest lambdas of the grid)
 let :math:`q_\Lambda` be the expected number of terms selected by a subsample's model at some
