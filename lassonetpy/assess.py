@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 
 from .cv import CVLassoNet
-from .errors import FormulaError, InputError, InputTypeError, ResponseError, bad_value
+from .errors import InputTypeError, ResponseError, bad_value
 from .formula.newdata import _newoffset, _newx
+from .formula.newdata import response_of as _response
 from .path import LassoNetPath
 from .report.measures import assess_measures, confusion_table, measure_name
+from .survfit import assess_cox, is_cox
 
 __all__ = ["assess", "confusion"]
 
@@ -36,35 +38,6 @@ def _unpack(fit: Any, s: Any) -> tuple[LassoNetPath, Any]:
             )
         return fit, s
     raise bad_value("fit", "a LassoNetPath or a CVLassoNet", type(fit).__name__, cls=InputTypeError)
-
-
-def _response(path: LassoNetPath, newdata: Any, newy: Any) -> Any:
-    """The response of ``newdata`` (formula fits) or ``newy``."""
-    if newy is not None:
-        return newy
-    spec = path.design
-    if spec is None:
-        raise InputError(
-            "`newy` is required for a fit from arrays (X, y): pass the response "
-            "of the rows of `newdata`."
-        )
-    if not isinstance(newdata, pd.DataFrame):
-        raise bad_value("newdata", "a pandas DataFrame", newdata, cls=InputTypeError)
-    if missing := [v for v in spec.response_variables if v not in newdata.columns]:
-        raise FormulaError(
-            f"`newdata` must hold the response to assess the fit; missing "
-            f"column(s) {missing} of the formula's left side "
-            f"{spec.response_name!r}."
-        )
-    from formulaic import Formula
-
-    from .formula.design import _response as eval_response
-
-    parsed = Formula(
-        spec.formula, _context={"__formulaic_variables_available__": list(newdata.columns)}
-    )
-    lhs = [t for t in getattr(parsed, "lhs", []) if t.degree > 0]
-    return eval_response(lhs, newdata[list(spec.response_variables)])
 
 
 def _encode(path: LassoNetPath, y: Any, n: int) -> np.ndarray:
@@ -112,6 +85,7 @@ def assess(
     newy: Any = None,
     weights: Any = None,
     newoffset: Any = None,
+    newstrata: Any = None,
 ) -> pd.Series | pd.DataFrame:
     """Every measure valid for the family on new data, like glmnet's ``assess.glmnet``.
 
@@ -131,12 +105,17 @@ def assess(
         Observation weights of the rows.
     newoffset : array-like or str, optional
         Required when the fit used an offset.
+    newstrata : array-like, optional
+        Stratified cox array fits: the stratum of each row (pairs and risk sets stay within a
+        stratum; formula fits read the ``strata(...)`` columns).
 
     Returns
     -------
     pandas.Series or pandas.DataFrame
         One fit: a Series indexed by measure key (``"deviance"``, ``"class"``, ``"auc"``,
-        ``"mse"``, ``"mae"``: the family's valid measures), named ``"s<index>"``. Several
+        ``"mse"``, ``"mae"``: the family's valid measures; cox: ``"deviance"``, the partial
+        likelihood deviance of the new rows per observation, and ``"C"``, Harrell's
+        C-index), named ``"s<index>"``. Several
         fits: a DataFrame with one row per fit (index ``"s<index>"``) and one column per
         measure. ``.attrs["measure_names"]`` gives the display names.
 
@@ -154,9 +133,12 @@ def assess(
     True
     """
     path, s = _unpack(fit, s)
-    idx, scalar, pred = _predictions(path, newdata, s, newoffset)
-    y = _encode(path, _response(path, newdata, newy), pred.shape[1])
-    vals = assess_measures(path.family, y, pred, weights)
+    if is_cox(path.family):
+        idx, scalar, vals = assess_cox(path, newdata, s, newy, weights, newoffset, newstrata)
+    else:
+        idx, scalar, pred = _predictions(path, newdata, s, newoffset)
+        y = _encode(path, _response(path, newdata, newy), pred.shape[1])
+        vals = assess_measures(path.family, y, pred, weights)
     names = {k: measure_name(k, path.family) for k in vals}
     labels = [f"s{i}" for i in idx]
     if scalar:

@@ -22,6 +22,7 @@ from .formula import newdata as _predict
 from .formula.design import DesignSpec
 from .report import path_plot as plotting
 from .report import printing
+from .survival import BaselineHazard
 
 __all__ = ["LassoNetPath"]
 
@@ -68,6 +69,9 @@ class LassoNetPath:
         Seconds spent on the dense fit, the path and in total.
     design : DesignSpec or None
         Replays the formula on new data (None for the array interface).
+    baseline : BaselineHazard or None
+        Cox fits: Breslow's baseline cumulative hazard at every path point (for survival
+        curves; see :meth:`baseline_hazard`).
 
     Examples
     --------
@@ -92,6 +96,7 @@ class LassoNetPath:
     has_offset: bool
     settings: Mapping[str, Any]
     _result: PathResult
+    baseline: BaselineHazard | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -248,8 +253,8 @@ class LassoNetPath:
         Returns
         -------
         pandas.DataFrame
-            Rows ``"(Intercept)"`` and the column names; one column per requested fit,
-            labelled ``"s<i>"`` with ``i`` the path index. Multi-output families
+            Rows ``"(Intercept)"`` (not for cox, which has none) and the column names; one
+            column per requested fit, labelled ``"s<i>"`` with ``i`` the path index. Multi-output families
             (multinomial, mgaussian) stack one block per output: the row index is a
             MultiIndex ``(output, coefficient)``, so ``coef().loc["setosa"]`` is one block.
             For binomial the coefficients are those of the log-odds of ``classes[1]``.
@@ -267,9 +272,10 @@ class LassoNetPath:
         True
         """
         idx, _ = self._indices(s, df)
-        rows = ["(Intercept)", *self.column_names]
+        icpt = bool(getattr(self._result.family, "intercept", True))  # no intercept for cox
+        rows = ["(Intercept)"] * icpt + list(self.column_names)
         blocks = [
-            np.column_stack([np.r_[self.a0[i, o], self.beta[i, o]] for i in idx])
+            np.column_stack([np.r_[self.a0[i, o : o + icpt], self.beta[i, o]] for i in idx])
             for o in range(self.beta.shape[1])
         ]
         labels = [f"s{i}" for i in idx]
@@ -338,7 +344,14 @@ class LassoNetPath:
 
     # ------------------------------------------------------------------ prediction
     def predict(
-        self, newdata: Any, s: Any = None, df: Any = None, type: str = "link", newoffset: Any = None
+        self,
+        newdata: Any,
+        s: Any = None,
+        df: Any = None,
+        type: str = "link",
+        newoffset: Any = None,
+        times: Any = None,
+        newstrata: Any = None,
     ) -> Any:
         """Predict from the fits on the path.
 
@@ -350,11 +363,19 @@ class LassoNetPath:
             the columns of ``X`` (or a DataFrame with its column names).
         s, df : optional
             As in :meth:`coef` (default: every lambda).
-        type : {"link", "response", "class"}
-            Linear predictor, mean response (probabilities for classification), or class
-            labels (binomial, multinomial).
+        type : {"link", "response", "class", "survival"}
+            Linear predictor, mean response (probabilities for classification; the relative
+            risk ``exp(link)`` for cox), class labels (binomial, multinomial), or survival
+            probabilities at ``times`` (cox: ``exp(-H0(t) exp(link))`` with Breslow's
+            baseline ``H0`` of the row's stratum). The cox link has no intercept: at ``M = 0``
+            it is ``x @ beta``, as in glmnet.
         newoffset : array-like or str, optional
             Required when the fit used an offset (a column name of ``newdata`` is allowed).
+        times : array-like, optional
+            ``type="survival"``: the times (required).
+        newstrata : array-like, optional
+            ``type="survival"`` for a stratified array fit: the stratum of each row (formula
+            fits read the ``strata(...)`` columns of ``newdata``).
 
         Returns
         -------
@@ -363,7 +384,9 @@ class LassoNetPath:
             One fit: a Series (or ndarray (n,)), or a DataFrame with one column per output
             (ndarray (n, n_outputs)). Several fits: columns ``"s<i>"`` (ndarray (n, k)), with
             a column MultiIndex ``(s<i>, output)`` for several outputs (ndarray
-            (n, n_outputs, k)).
+            (n, n_outputs, k)). ``type="survival"``: one row per row of ``newdata`` and one
+            column per time (a column MultiIndex ``(s<i>, time)`` for several fits; ndarray
+            (n, len(times)) or (n, len(times), k)).
 
         Examples
         --------
@@ -377,7 +400,33 @@ class LassoNetPath:
         >>> fit.predict(df.head(3), df=[2, 5]).columns.str.startswith("s").all()
         np.True_
         """
-        return _predict.predict(self, newdata, s, df, type, newoffset)
+        return _predict.predict(self, newdata, s, df, type, newoffset, times, newstrata)
+
+    def baseline_hazard(self, s: Any = None, df: Any = None) -> pd.DataFrame:
+        """Breslow's baseline cumulative hazard of a cox fit (R's ``basehaz``).
+
+        Parameters
+        ----------
+        s, df : optional
+            One fit, as in :meth:`coef` (default: the dense fit, ``s=0``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``time``, ``cumhaz`` (including the jump at ``time``) and ``strata``
+            (stratified fits), one row per event time.
+
+        Examples
+        --------
+        >>> from lassonetpy import lassonet
+        >>> from lassonetpy.datasets import load_veteran
+        >>> fit = lassonet("Surv(time, status) ~ .", load_veteran(), family="cox",
+        ...                hidden=(8,), nlambda=5, seed=0, verbose=False)
+        >>> h = fit.baseline_hazard(s=0)
+        >>> h.columns.tolist(), bool(h["cumhaz"].is_monotonic_increasing)
+        (['time', 'cumhaz'], True)
+        """
+        return _predict.baseline_table(self, 0 if s is None and df is None else s, df)
 
     # ------------------------------------------------------------------ reports
     def summary(self) -> printing.PathSummary:

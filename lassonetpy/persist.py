@@ -28,6 +28,7 @@ from .errors import InputError
 from .families import ResponseInfo, get_family
 from .formula.design import DesignSpec
 from .path import LassoNetPath
+from .survival import BaselineHazard
 
 __all__ = ["save_path", "load"]
 
@@ -98,9 +99,15 @@ def save_path(obj: LassoNetPath, file: str | os.PathLike) -> None:
             else "object",
         }
     )
+    base = obj.baseline
+    if base is not None:  # cox: Breslow's baseline hazard of every path point
+        for name in ("time", "stratum", "cumhaz"):
+            tensors[f"baseline.{name}"] = _tensor(getattr(base, name))
     meta = {
         "format": FORMAT,
         "family": r.family.name,
+        "family_params": _plain(r.family.params()),
+        "baseline_levels": None if base is None else _plain(list(base.levels)),
         "response": {
             "n_outputs": int(resp.n_outputs),
             "classes": classes,
@@ -207,7 +214,7 @@ def load(file: str | os.PathLike) -> LassoNetPath:
                 )
             )
     result = PathResult(
-        family=get_family(meta["family"]),
+        family=get_family(meta["family"], **meta.get("family_params", {})),
         response=info,
         hidden=tuple(rm["hidden"]),
         groups=rm["groups"],
@@ -216,6 +223,12 @@ def load(file: str | os.PathLike) -> LassoNetPath:
         **{name: t[f"result.{name}"].numpy() for name in rm["arrays"]},
     )
     design = None if meta["design"] is None else DesignSpec.from_dict(meta["design"])
+    baseline = None
+    if meta.get("baseline_levels") is not None:
+        baseline = BaselineHazard(
+            levels=tuple(meta["baseline_levels"]),
+            **{k: t[f"baseline.{k}"].numpy() for k in ("time", "stratum", "cumhaz")},
+        )
     return LassoNetPath._from_result(
-        result, 0, design=design, settings=meta["settings"], **meta["path"]
+        result, 0, design=design, settings=meta["settings"], baseline=baseline, **meta["path"]
     )

@@ -127,6 +127,35 @@ class Prepared:
         )
 
 
+def _family(family: Any, ties: Any) -> str | Family:
+    """The family as given, or a Cox family object with the requested tie method."""
+    fam = get_family(family)
+    if ties is None:
+        return family
+    if fam.name != "cox":
+        raise bad_value("ties", "None unless family='cox'", ties)
+    if not isinstance(family, str):
+        raise bad_value("ties", "None with a family object (set it there: Cox(ties=...))", ties)
+    return get_family(family, ties=ties)
+
+
+def with_strata(y: Any, strata: np.ndarray) -> pd.DataFrame:
+    """A survival response (frame or (n, 2) array) with a ``strata`` column added."""
+    if isinstance(y, pd.DataFrame):
+        if "strata" in y.columns:
+            raise bad_value("strata", "given once", "a strata column in y and strata=")
+        out = y.reset_index(drop=True).copy()
+    else:
+        arr = np.asarray(y)
+        if arr.ndim != 2 or arr.shape[1] != 2:
+            raise bad_value(
+                "y", "an (n, 2) array [time, status] or a frame with time and status", arr.shape
+            )
+        out = pd.DataFrame({"time": arr[:, 0], "status": arr[:, 1]})
+    out["strata"] = np.asarray(strata, dtype=object)
+    return out
+
+
 def _is_name(value: Any) -> bool:
     return isinstance(value, str)
 
@@ -242,19 +271,50 @@ def _penalty(pf: Any, terms: tuple[str, ...]) -> np.ndarray | None:
     return arr
 
 
+def _strata_values(strata: Any, n: int, data: pd.DataFrame | None) -> np.ndarray | None:
+    """``strata=``: a column name of ``data`` or labels aligned with its (or ``X``'s) rows."""
+    if strata is None:
+        return None
+    if _is_name(strata) and data is not None:
+        if strata not in data.columns:
+            raise bad_value(
+                "strata",
+                "labels or the name of a column of `data`",
+                strata,
+                f"Columns: {_short(list(data.columns), 200)}.",
+                cls=FormulaError,
+            )
+        strata = data[strata]
+    arr = np.asarray(strata, dtype=object)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise bad_value("strata", f"one label per row ({n})", f"shape {arr.shape}")
+    return arr
+
+
+def _strata_na(st: np.ndarray | None) -> np.ndarray | bool:
+    return False if st is None else np.asarray(pd.isna(st), dtype=bool)
+
+
 def _formula_data(
-    formula: Any, data: Any, weights: Any, offset: Any, exclude: Any, na_action: str
-) -> tuple[Design, np.ndarray | None, np.ndarray | None, int, np.ndarray]:
+    formula: Any,
+    data: Any,
+    weights: Any,
+    offset: Any,
+    exclude: Any,
+    na_action: str,
+    strata: Any = None,
+) -> tuple[Design, np.ndarray | None, np.ndarray | None, int, np.ndarray, np.ndarray | None]:
     if not isinstance(data, pd.DataFrame):
         raise bad_value("data", "a pandas DataFrame", data, cls=InputTypeError)
     n = len(data)
     w = _row_values(weights, "weights", n, data)
     off = _row_values(offset, "offset", n, data)
-    frame = data.drop(columns=[v for v in (weights, offset) if _is_name(v)])
-    na = _na_rows(w) | _na_rows(off)
+    st = _strata_values(strata, n, data)
+    frame = data.drop(columns=[v for v in (weights, offset, strata) if _is_name(v)])
+    na = _na_rows(w) | _na_rows(off) | _strata_na(st)
     if np.any(na) and na_action == "fail":
         raise bad_value(
-            "weights` / `offset",
+            "weights` / `offset` / `strata",
             "free of NA when na_action='fail'",
             f"{int(np.sum(na))} NA value(s)",
             "Use na_action='omit'.",
@@ -272,15 +332,25 @@ def _formula_data(
         None if off is None else off[rows],
         n - len(rows),
         rows,
+        None if st is None else st[rows],
     )
 
 
 def _array_data(
-    X: Any, y: Any, weights: Any, offset: Any, exclude: Any, groups: Any, na_action: str
+    X: Any,
+    y: Any,
+    weights: Any,
+    offset: Any,
+    exclude: Any,
+    groups: Any,
+    na_action: str,
+    strata: Any = None,
 ) -> dict[str, Any]:
     if y is None:
         raise bad_value("y", "given with `X`", None)
     if is_out_of_core(X):
+        if strata is not None:
+            raise bad_value("strata", "None when X is on disk", "labels", cls=InputError)
         return _disk_data(X, y, weights, offset, exclude, groups)
     names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
     try:
@@ -299,9 +369,13 @@ def _array_data(
     ya = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
     if ya.shape[0] != n:
         raise bad_value("y", f"of length {n} (the rows of X)", f"length {ya.shape[0]}")
+    if ya.dtype.names:  # a record array (e.g. scikit-survival's survival response)
+        y = pd.DataFrame({k: ya[k] for k in ya.dtype.names})
+        ya = y.to_numpy()
     y_na = pd.isna(ya.reshape(n, -1)).any(axis=1)
     w, off = _row_values(weights, "weights", n, None), _row_values(offset, "offset", n, None)
-    na = np.isnan(Xa).any(axis=1) | y_na | _na_rows(w) | _na_rows(off)
+    st = _strata_values(strata, n, None)
+    na = np.isnan(Xa).any(axis=1) | y_na | _na_rows(w) | _na_rows(off) | _strata_na(st)
     if na.any() and na_action == "fail":
         raise bad_value(
             "X",
@@ -333,6 +407,7 @@ def _array_data(
         y=ya[rows] if not isinstance(y, (pd.Series, pd.DataFrame)) else y.iloc[rows],
         weights=None if w is None else w[rows],
         offset=None if off is None else off[rows],
+        strata=None if st is None else st[rows],
         groups=[m for _, m in grp],
         term_names=tuple(nm for nm, _ in grp),
         column_names=tuple(names[j] for j in kept),
@@ -396,6 +471,8 @@ def _prepare(
     exclude: Any = None,
     groups: Any = None,
     na_action: str = "omit",
+    ties: Any = None,
+    strata: Any = None,
     **fit_kwargs: Any,
 ) -> Prepared:
     """Validate user arguments of :func:`lassonet` and build the arrays to fit.
@@ -404,6 +481,8 @@ def _prepare(
     ----------
     formula, data, family, X, y, weights, offset, penalty_factor, exclude, groups, na_action
         As in :func:`lassonet`.
+    ties, strata
+        Cox fits: the tie method, and stratum labels (or a column name of ``data``).
     **fit_kwargs
         The other :func:`lassonet` arguments (``hidden``, ``M``, ...), kept in
         ``Prepared.fit_kwargs`` for :func:`~lassonetpy.engine.fit_path`.
@@ -413,7 +492,7 @@ def _prepare(
     Prepared
         ``prepared.fit(masks=...)`` trains; :func:`_build_path` turns the result into a path.
     """
-    get_family(family)  # fail fast on a bad family name
+    family = _family(family, ties)  # fail fast on a bad family name
     if na_action not in ("omit", "fail"):
         raise bad_value("na_action", "'omit' or 'fail'", na_action)
     if unknown := sorted(set(fit_kwargs) - set(FIT_ARGS)):
@@ -429,16 +508,23 @@ def _prepare(
                 "`X`, `y` and `groups` belong to the array interface; with a "
                 "formula every term is a group and the response is its left side."
             )
-        design, w, off, n_dropped, rows = _formula_data(
-            formula, data, weights, offset, exclude, na_action
+        design, w, off, n_dropped, rows, st = _formula_data(
+            formula, data, weights, offset, exclude, na_action, strata
         )
         if design.y is None:
             raise bad_value(
                 "formula", "a formula with a response, like 'y ~ .'", formula, cls=FormulaError
             )
+        if design.strata is not None:
+            if st is not None:
+                raise bad_value(
+                    "strata", "None when the formula has strata()", strata, cls=FormulaError
+                )
+            st = design.strata
         parts = dict(
             X=design.X,
             y=design.y.reset_index(drop=True),
+            strata=st,
             weights=w,
             offset=off,
             groups=design.groups,
@@ -453,13 +539,18 @@ def _prepare(
     else:
         if data is not None:
             raise InputError("`data` goes with `formula`; with `X` and `y` leave it out.")
-        parts = _array_data(X, y, weights, offset, exclude, groups, na_action)
+        parts = _array_data(X, y, weights, offset, exclude, groups, na_action, strata)
         design, row_index = (
             None,
             (X.index[parts["rows"]] if isinstance(X, pd.DataFrame) else pd.Index(parts["rows"])),
         )
     if parts["weights"] is not None and (parts["weights"] < 0).any():
         raise bad_value("weights", "non-negative", "negative values")
+    st = parts.pop("strata", None)
+    if st is not None:
+        if get_family(family).name != "cox":
+            raise bad_value("strata", "None unless family='cox' (a stratified Cox model)", "labels")
+        parts["y"] = with_strata(parts["y"], st)
     return Prepared(
         family=family,
         design=design,

@@ -93,6 +93,7 @@ FAMILY_MEASURES: dict[str, tuple[str, ...]] = {
     "poisson": ("deviance", "mse", "mae"),
     "binomial": ("deviance", "class", "auc", "mse", "mae"),
     "multinomial": ("deviance", "class", "mse", "mae"),
+    "cox": ("deviance", "C"),
 }
 
 # Number of axes of ``y`` for one fit, per family; predictions of multinomial have one more.
@@ -105,6 +106,7 @@ _DEVIANCE_NAMES = {
     "poisson": "Poisson Deviance",
     "binomial": "Binomial Deviance",
     "multinomial": "Multinomial Deviance",
+    "cox": "Partial Likelihood Deviance",
 }
 
 
@@ -138,6 +140,8 @@ MEASURES: dict[str, Measure] = {
     "mae": Measure("mae", "Mean Absolute Error"),
     "class": Measure("class", "Misclassification Error"),
     "auc": Measure("auc", "AUC", maximize=True, per_observation=False),
+    # Harrell's concordance (family "cox"; report/cox_measures.py computes it per fold)
+    "C": Measure("C", "C-index", maximize=True, per_observation=False),
 }
 
 
@@ -251,13 +255,15 @@ def check_measure(measure: Any, family: Any, *, arg: str = "type_measure") -> st
     m = measure.lower()
     if m == "default":
         return valid[0]
-    if m in valid:
-        return m
+    canon = {v.lower(): v for v in valid}
+    if m in canon:
+        return canon[m]
     choices = ", ".join(repr(v) for v in valid)
-    if m in MEASURES:
+    if m in {k.lower() for k in MEASURES}:
         need = {
             "auc": "'auc' needs family='binomial'.",
             "class": "'class' needs family='binomial' or 'multinomial'.",
+            "c": "'C', the concordance index, is for family='cox'.",
         }.get(m, "")
         raise bad_value(arg, f"one of {choices} for family {fam!r}", measure, need)
     raise bad_value(
@@ -294,9 +300,10 @@ def is_maximized(measure: str) -> bool:
     >>> is_maximized("auc"), is_maximized("deviance")
     (True, False)
     """
-    if not isinstance(measure, str) or measure.lower() not in MEASURES:
+    keys = {k.lower(): k for k in MEASURES}
+    if not isinstance(measure, str) or measure.lower() not in keys:
         raise bad_value("measure", f"one of {sorted(MEASURES)}", measure)
-    return MEASURES[measure.lower()].maximize
+    return MEASURES[keys[measure.lower()]].maximize
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,6 +330,13 @@ def _check_inputs(
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Float ``y``, ``pred`` with a leading fits axis (always present), and whether ``pred``
     was a single fit (the axis was added)."""
+    if fam not in _Y_NDIM:
+        raise bad_value(
+            "family",
+            "a family with per-observation predictions",
+            fam,
+            "Cox measures need the risk sets: see lassonetpy.report.cox_measures.",
+        )
     y = _as_float(y, "y")
     pred = _as_float(pred, pred_name)
     ydim = _Y_NDIM[fam]
