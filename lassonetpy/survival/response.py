@@ -25,6 +25,13 @@ __all__ = ["SurvResponse", "as_surv", "strata_codes"]
 _STATUS_NAMES = ("status", "event", "cens", "death", "dead")
 
 
+class _Got(str):
+    """A description shown as-is (no quotes) after ``got`` in an error message."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 @dataclass(frozen=True)
 class SurvResponse:
     """A checked survival response.
@@ -88,7 +95,9 @@ def strata_codes(labels: Any, arg: str = "strata") -> tuple[np.ndarray, tuple]:
         raise bad_value(
             arg,
             "free of missing values",
-            f"{int(missing.sum())} missing label(s), first at row {int(np.flatnonzero(missing)[0])}",
+            _Got(
+                f"{int(missing.sum())} missing label(s), first at row {int(np.flatnonzero(missing)[0])}"
+            ),
             "Drop those rows or give them a stratum of their own.",
             cls=ResponseError,
         )
@@ -170,7 +179,7 @@ def _times(t: Any) -> np.ndarray:
         raise bad_value(
             "time",
             "finite and > 0 (survival times)",
-            f"{int(bad.sum())} bad value(s), e.g. {time[i]!r} at row {i}",
+            _Got(f"{int(bad.sum())} bad value(s), e.g. {float(time[i])!r} at row {i}"),
             "Drop rows with missing times (na_action='omit'); a zero time can be replaced by a "
             "small positive one, as glmnet requires.",
             cls=ResponseError,
