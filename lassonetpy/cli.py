@@ -421,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--type-measure",
         default="default",
         metavar="M",
-        help="CV measure: deviance, mse, mae, class or auc (default: the family's)",
+        help="CV measure: deviance, mse, mae, class, auc or C (default: the family's)",
     )
     f.add_argument(
         "--out",
