@@ -1,7 +1,7 @@
 """GBSG2 (survival), whole Cox path: official ``LassoNetCoxRegressor`` 0.0.21 vs ``lassonetpy``.
 
 Data: the German Breast Cancer Study Group 2 trial (``lassonetpy.datasets.load_gbsg2``: 686
-women, 299 events, tied times), the 8 covariates one-hot coded (every level, 11 columns) and
+women, 299 events, tied times), the 8 covariates one-hot coded (every level, 12 columns) and
 standardised with the training rows' means and SDs; one random 60/20/20 train / validation /
 test split (``--split-seed``), the same for both packages.
 
@@ -237,7 +237,7 @@ def to_markdown(result: dict[str, Any]) -> str:
     )
     sh = cfg["shapes"]
     return (
-        f"GBSG2 ({sh['ytr']} train / {sh['yva']} validation / {sh['yte']} test rows, 11 "
+        f"GBSG2 ({sh['ytr']} train / {sh['yva']} validation / {sh['yte']} test rows, 12 "
         f"one-hot columns), ties {cfg['ties']!r}, hidden (100,), M = 10, seeds {cfg['seeds']}, "
         f"{cfg['threads']['intra_op']} torch threads; the lambda with the best validation "
         "C-index is chosen on each path. Cells: median (min-max) over seeds.\n\n"

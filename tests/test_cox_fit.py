@@ -190,3 +190,17 @@ def test_plot_survival_by_risk_group():
     ax = plot_survival(fit, df.head(3), s=0)  # chosen rows, Kaplan-Meier of all of them
     assert len(ax.lines) == 4
     matplotlib.pyplot.close("all")
+
+
+def test_cox_path_on_the_device(device):
+    """The batched loss on the device equals the numpy partial likelihood of its links."""
+    from lassonetpy.survival import RiskSets, cox_loss
+
+    df = load_veteran()
+    X = pd.get_dummies(df.drop(columns=["time", "status"]), dtype=float).to_numpy()
+    y = df[["time", "status"]].to_numpy(float)
+    res = fit_path(X, y, "cox", hidden=(4,), nlambda=3, seed=0, device=device)
+    rs = RiskSets.build(y[:, 0], y[:, 1], np.zeros(len(y), int))
+    for i in range(len(res.lambdas)):
+        eta = res.predict(X, i)[:, 0]
+        assert res.loss[0, i] == pytest.approx(cox_loss(eta, rs), rel=1e-5)
