@@ -17,6 +17,7 @@ from ..engine.rows import is_out_of_core
 from ..errors import FormulaError, InputError, InputTypeError, _short, bad_value
 from ..families import Family, get_family
 from .design import Design, DesignSpec, build_design
+from .surv import _strata_na, _strata_values, with_strata
 
 __all__ = ["Prepared", "FIT_ARGS", "_prepare"]
 
@@ -139,23 +140,6 @@ def _family(family: Any, ties: Any) -> str | Family:
     return get_family(family, ties=ties)
 
 
-def with_strata(y: Any, strata: np.ndarray) -> pd.DataFrame:
-    """A survival response (frame or (n, 2) array) with a ``strata`` column added."""
-    if isinstance(y, pd.DataFrame):
-        if "strata" in y.columns:
-            raise bad_value("strata", "given once", "a strata column in y and strata=")
-        out = y.reset_index(drop=True).copy()
-    else:
-        arr = np.asarray(y)
-        if arr.ndim != 2 or arr.shape[1] != 2:
-            raise bad_value(
-                "y", "an (n, 2) array [time, status] or a frame with time and status", arr.shape
-            )
-        out = pd.DataFrame({"time": arr[:, 0], "status": arr[:, 1]})
-    out["strata"] = np.asarray(strata, dtype=object)
-    return out
-
-
 def _is_name(value: Any) -> bool:
     return isinstance(value, str)
 
@@ -269,30 +253,6 @@ def _penalty(pf: Any, terms: tuple[str, ...]) -> np.ndarray | None:
     if not np.isfinite(arr).all() or (arr < 0).any() or not arr.sum() > 0:
         raise bad_value("penalty_factor", "finite, >= 0, with at least one positive value", pf)
     return arr
-
-
-def _strata_values(strata: Any, n: int, data: pd.DataFrame | None) -> np.ndarray | None:
-    """``strata=``: a column name of ``data`` or labels aligned with its (or ``X``'s) rows."""
-    if strata is None:
-        return None
-    if _is_name(strata) and data is not None:
-        if strata not in data.columns:
-            raise bad_value(
-                "strata",
-                "labels or the name of a column of `data`",
-                strata,
-                f"Columns: {_short(list(data.columns), 200)}.",
-                cls=FormulaError,
-            )
-        strata = data[strata]
-    arr = np.asarray(strata, dtype=object)
-    if arr.ndim != 1 or arr.shape[0] != n:
-        raise bad_value("strata", f"one label per row ({n})", f"shape {arr.shape}")
-    return arr
-
-
-def _strata_na(st: np.ndarray | None) -> np.ndarray | bool:
-    return False if st is None else np.asarray(pd.isna(st), dtype=bool)
 
 
 def _formula_data(

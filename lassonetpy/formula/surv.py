@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from formulaic.parser.types import Term
 
-from ..errors import FormulaError
+from ..errors import FormulaError, _short, bad_value
 
 __all__ = [
     "SURV",
@@ -27,6 +27,7 @@ __all__ = [
     "check_surv_lhs",
     "strata_terms",
     "strata_labels",
+    "with_strata",
 ]
 
 SURV = "Surv"
@@ -132,3 +133,44 @@ def strata_labels(frame: pd.DataFrame, variables: tuple[str, ...] | list[str]) -
         return frame[variables[0]].to_numpy(dtype=object)
     cols = [frame[v].astype(str).to_numpy() for v in variables]
     return np.array([", ".join(vals) for vals in zip(*cols)], dtype=object)
+
+
+def _strata_values(strata: Any, n: int, data: pd.DataFrame | None) -> np.ndarray | None:
+    """``strata=``: a column name of ``data`` or labels aligned with its (or ``X``'s) rows."""
+    if strata is None:
+        return None
+    if isinstance(strata, str) and data is not None:
+        if strata not in data.columns:
+            raise bad_value(
+                "strata",
+                "labels or the name of a column of `data`",
+                strata,
+                f"Columns: {_short(list(data.columns), 200)}.",
+                cls=FormulaError,
+            )
+        strata = data[strata]
+    arr = np.asarray(strata, dtype=object)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise bad_value("strata", f"one label per row ({n})", f"shape {arr.shape}")
+    return arr
+
+
+def _strata_na(st: np.ndarray | None) -> np.ndarray | bool:
+    return False if st is None else np.asarray(pd.isna(st), dtype=bool)
+
+
+def with_strata(y: Any, strata: np.ndarray) -> pd.DataFrame:
+    """A survival response (frame or (n, 2) array) with a ``strata`` column added."""
+    if isinstance(y, pd.DataFrame):
+        if "strata" in y.columns:
+            raise bad_value("strata", "given once", "a strata column in y and strata=")
+        out = y.reset_index(drop=True).copy()
+    else:
+        arr = np.asarray(y)
+        if arr.ndim != 2 or arr.shape[1] != 2:
+            raise bad_value(
+                "y", "an (n, 2) array [time, status] or a frame with time and status", arr.shape
+            )
+        out = pd.DataFrame({"time": arr[:, 0], "status": arr[:, 1]})
+    out["strata"] = np.asarray(strata, dtype=object)
+    return out

@@ -24,10 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import bad_value
+from ..errors import ResponseError, bad_value
 from ..survival import RiskSets, concordance_index, cox_deviance
+from .measures import _as_float, _check_weights, _Text
 
-__all__ = ["COX_MEASURES", "cox_fold_errors", "cox_assess"]
+__all__ = ["COX_MEASURES", "cox_fold_errors", "cox_assess", "cox_compute"]
 
 #: Valid ``type_measure`` values for family "cox", default first (glmnet's).
 COX_MEASURES = ("deviance", "C")
@@ -150,3 +151,42 @@ def cox_assess(
         "deviance": np.asarray(cox_deviance(E, rs, weights, ties)),
         "C": np.asarray(concordance_index(t, d, E, weights, g)),
     }
+
+
+def cox_compute(m: str, family: Any, y: Any, pred: Any, weights: Any) -> float | np.ndarray:
+    """:func:`lassonetpy.report.measures.compute` for family "cox".
+
+    ``y`` is (n, 2) or (n, 3) ``[time, status(, stratum code)]``, ``pred`` the relative risks
+    ``exp(link)`` (one fit (n,) or several (L, n)); the tie method is the family object's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([[1.0, 1], [2.0, 1], [3.0, 0]])
+    >>> cox_compute("C", "cox", y, np.array([3.0, 2.0, 1.0]), None)
+    1.0
+    """
+    yy = _as_float(y, "y")
+    if yy.ndim != 2 or yy.shape[1] not in (2, 3):
+        raise bad_value(
+            "y",
+            "an (n, 2) or (n, 3) array [time, status(, stratum code)] for family 'cox'",
+            _Text(f"shape {yy.shape}"),
+            cls=ResponseError,
+        )
+    rr = _as_float(pred, "pred")
+    single = rr.ndim == 1
+    rr = np.atleast_2d(rr)
+    if rr.ndim != 2 or rr.shape[1] != yy.shape[0] or not (rr[np.isfinite(rr)] > 0).all():
+        raise bad_value(
+            "pred",
+            f"relative risks > 0 (the response scale, exp(link)), (n,) or (L, n), n = {len(yy)}",
+            _Text(f"shape {rr.shape}"),
+        )
+    strata = yy[:, 2] if yy.shape[1] == 3 else np.zeros(len(yy))
+    w = _check_weights(weights, yy.shape[0])
+    with np.errstate(divide="ignore"):
+        links = np.log(rr)
+    ties = getattr(family, "ties", "efron")
+    vals = cox_assess(yy[:, 0], yy[:, 1], strata, links, w, ties)[m]
+    return float(vals[0]) if single else vals

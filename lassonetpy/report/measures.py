@@ -619,43 +619,15 @@ def compute(
     fam = family_name(family)
     m = check_measure(measure, fam, arg="measure")
     if fam == "cox":
-        return _cox_compute(m, family, y, pred, weights)
+        from .cox_measures import cox_compute
+
+        return cox_compute(m, family, y, pred, weights)
     if m == "auc":
         return auc(y, pred, weights)
     yy, pp, one = _check_inputs(fam, y, pred)
     w = _check_weights(weights, yy.shape[0])
     vals = _pointwise(m, fam, yy, pp) @ w / w.sum()
     return float(vals[0]) if one else vals
-
-
-def _cox_compute(m: str, family: Any, y: Any, pred: Any, weights: Any) -> float | np.ndarray:
-    """Cox: ``y`` (n, 2) or (n, 3) ``[time, status(, stratum code)]``, ``pred`` relative risks."""
-    from .cox_measures import cox_assess
-
-    yy = _as_float(y, "y")
-    if yy.ndim != 2 or yy.shape[1] not in (2, 3):
-        raise bad_value(
-            "y",
-            "an (n, 2) or (n, 3) array [time, status(, stratum code)] for family 'cox'",
-            _Text(f"shape {yy.shape}"),
-            cls=ResponseError,
-        )
-    rr = _as_float(pred, "pred")
-    single = rr.ndim == 1
-    rr = np.atleast_2d(rr)
-    if rr.ndim != 2 or rr.shape[1] != yy.shape[0] or not (rr[np.isfinite(rr)] > 0).all():
-        raise bad_value(
-            "pred",
-            f"relative risks > 0 (the response scale, exp(link)), (n,) or (L, n), n = {len(yy)}",
-            _Text(f"shape {rr.shape}"),
-        )
-    strata = yy[:, 2] if yy.shape[1] == 3 else np.zeros(len(yy))
-    w = _check_weights(weights, yy.shape[0])
-    with np.errstate(divide="ignore"):
-        links = np.log(rr)
-    ties = getattr(family, "ties", "efron")
-    vals = cox_assess(yy[:, 0], yy[:, 1], strata, links, w, ties)[m]
-    return float(vals[0]) if single else vals
 
 
 def assess_measures(family: Any, y: Any, pred_response: Any, weights: Any = None) -> dict[str, Any]:
