@@ -306,7 +306,7 @@ class DesignSpec:
             )
         for name in self.variables:
             col, levels = newdata[name], self.factor_levels.get(name)
-            if levels is None and _is_factor(col):
+            if levels is None and (_is_factor(col) or col.dtype.kind == "c"):
                 raise _fail(
                     "newdata",
                     f"numeric in column {name!r}, as in training",
@@ -619,6 +619,13 @@ def build_design(
             "Leave the sparsest columns out of the formula.",
         )
     kept = data.loc[keep, used]
+    if cplx := [c for c in used if kept[c].dtype.kind == "c"]:
+        raise _fail(
+            "data",
+            "real numbers in the columns the formula uses",
+            f"complex column(s) {cplx}",
+            "Take .real, .imag or abs() of them first.",
+        )
 
     bools = tuple(v for v in variables if pd.api.types.is_bool_dtype(kept[v]))
     levels = {v: _levels(kept[v]) for v in variables if _is_factor(kept[v])}

@@ -14,7 +14,15 @@ import pandas as pd
 
 from ..engine import PathResult, fit_path
 from ..engine.rows import is_out_of_core
-from ..errors import FormulaError, InputError, InputTypeError, _short, bad_value
+from ..errors import (
+    FormulaError,
+    InputError,
+    InputTypeError,
+    ResponseError,
+    _short,
+    _Text,
+    bad_value,
+)
 from ..families import Family, get_family
 from .design import Design, DesignSpec, build_design
 
@@ -283,6 +291,14 @@ def _array_data(
     if is_out_of_core(X):
         return _disk_data(X, y, weights, offset, exclude, groups)
     names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
+    if names is not None and len(set(names)) < len(names):
+        dup = sorted({c for c in names if names.count(c) > 1})
+        raise bad_value(
+            "X",
+            "a DataFrame with unique column names",
+            _Text(f"duplicated name(s) {dup}"),
+            "Rename the columns first (coefficients and predictions are matched by name).",
+        )
     try:
         Xa = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError):
@@ -383,6 +399,43 @@ def _disk_data(X: Any, y: Any, weights: Any, offset: Any, exclude: Any, groups: 
     )
 
 
+def _check_response(family: str | Family, y: Any, weights: np.ndarray | None) -> None:
+    """A response the family accepts that still cannot be fitted: a class with fewer than 2
+    rows (glmnet refuses it too), or a numeric response with one value (null deviance 0)."""
+    try:
+        info = get_family(family).prepare(y, weights)
+    except AttributeError:  # a family object without the protocol: the engine reports it
+        return
+    used = np.ones(len(info.y), bool) if weights is None else np.asarray(weights) > 0
+    if info.classes is not None:
+        counts = np.bincount(np.asarray(info.y, dtype=np.int64)[used], minlength=len(info.classes))
+        if (counts < 2).any():
+            rare = int(np.argmin(counts))
+            table = {str(c): int(k) for c, k in zip(info.classes.tolist(), counts)}
+            raise bad_value(
+                "y",
+                f"a response with at least 2 rows of every class for family "
+                f"{get_family(family).name!r}",
+                _Text(
+                    f"{int(counts[rare])} row(s) of class {info.classes[rare]!r}"
+                    + ("" if weights is None else " with positive weight")
+                    + f" (counts {_short(table, 200)})"
+                ),
+                "Drop the rare class's rows or merge it with another class.",
+                cls=ResponseError,
+            )
+        return
+    yv = np.asarray(info.y, dtype=np.float64).reshape(len(used), -1)[used]
+    if yv.shape[0] and (np.ptp(yv, axis=0) == 0).all():
+        raise bad_value(
+            "y",
+            "a response that varies (with one value there is nothing to explain: the null "
+            "deviance is 0)",
+            _Text(f"the value {_short(np.asarray(y)[used][0].tolist())} in all {yv.shape[0]} rows"),
+            cls=ResponseError,
+        )
+
+
 def _prepare(
     formula: Any = None,
     data: Any = None,
@@ -458,8 +511,30 @@ def _prepare(
             None,
             (X.index[parts["rows"]] if isinstance(X, pd.DataFrame) else pd.Index(parts["rows"])),
         )
-    if parts["weights"] is not None and (parts["weights"] < 0).any():
-        raise bad_value("weights", "non-negative", "negative values")
+    w = parts["weights"]
+    if w is not None and (w < 0).any():
+        neg = np.flatnonzero(w < 0)
+        raise bad_value(
+            "weights",
+            "non-negative",
+            _Text(
+                f"{float(w[neg[0]])!r} at row {int(parts['rows'][neg[0]])} ({len(neg)} negative)"
+            ),
+        )
+    if w is not None and not w.sum() > 0:
+        raise bad_value(
+            "weights", "non-negative with a positive sum", _Text(f"all {len(w)} weights 0")
+        )
+    n_rows = int(parts["X"].shape[0])
+    if n_rows < 2:
+        where = "`data`" if formula is not None else "`X`"
+        raise bad_value(
+            "data" if formula is not None else "X",
+            "left with at least 2 rows after dropping rows with NA",
+            _Text(f"{n_rows} row(s) of {n_rows + parts['n_dropped']} in {where}"),
+            cls=FormulaError if formula is not None else InputError,
+        )
+    _check_response(family, parts["y"], w)
     return Prepared(
         family=family,
         design=design,
