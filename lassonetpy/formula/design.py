@@ -563,7 +563,7 @@ def build_design(
         parsed = Formula(
             formula, _context={"__formulaic_variables_available__": list(data.columns)}
         )
-    except FormulaicError as err:
+    except (FormulaicError, SyntaxError) as err:  # SyntaxError: a Python term like C(lambda)
         raise bad_value(
             "formula",
             "a valid formula",
