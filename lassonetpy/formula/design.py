@@ -43,7 +43,9 @@ def _fail(arg: str, expected: str, got: str, hint: str = "", cls: type = Formula
 
 
 def _clean(err: BaseException) -> str:
-    return re.sub(r"\x1b\[[0-9;]*m", "", f"{type(err).__name__}: {err}").strip()
+    """The error as one line (formulaic's messages span lines and use terminal colours)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", f"{type(err).__name__}: {err}")
+    return " ".join(text.split())
 
 
 def _names(names: list[Any], limit: int = 20) -> str:
