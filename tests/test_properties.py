@@ -119,7 +119,7 @@ def _predicts_on_its_rows(fit: Any, frame: pd.DataFrame) -> None:
         assert len(whole) == len(frame) and np.isfinite(whole.to_numpy(dtype=float)).all()
 
 
-@settings(max_examples=40, **CI)
+@settings(max_examples=30, **CI)
 @given(frames())
 def test_lassonet_fits_and_predicts_or_raises_its_own_error(case):
     frame, formula, family = case
@@ -133,7 +133,7 @@ def test_lassonet_fits_and_predicts_or_raises_its_own_error(case):
     pd.testing.assert_frame_equal(frame, before)
 
 
-@settings(max_examples=10, **CI)
+@settings(max_examples=8, **CI)
 @given(frames())
 def test_cv_lassonet_fits_and_predicts_or_raises_its_own_error(case):
     frame, formula, family = case
