@@ -618,7 +618,7 @@ def _cv_plan(
             rare = int(np.argmin(counts))
             warnings.warn(
                 f"`nfolds` = {K} is more than the {int(counts[rare])} row(s) of the smallest "
-                f"class {info.classes[rare]!r}: some folds hold none of it, so their errors do "
+                f"class {info.classes.tolist()[rare]!r}: some folds hold none of it, so their errors do "
                 f"not measure it. Use nfolds <= {int(counts[rare])}, or give `foldid`.",
                 LassoNetWarning,
                 stacklevel=3,

@@ -18,13 +18,13 @@ from ..errors import (
     FormulaError,
     InputError,
     InputTypeError,
-    ResponseError,
     _short,
     _Text,
     bad_value,
 )
 from ..families import Family, get_family
 from .design import Design, DesignSpec, build_design
+from .response import check_response
 
 __all__ = ["Prepared", "FIT_ARGS", "_prepare"]
 
@@ -399,43 +399,6 @@ def _disk_data(X: Any, y: Any, weights: Any, offset: Any, exclude: Any, groups: 
     )
 
 
-def _check_response(family: str | Family, y: Any, weights: np.ndarray | None) -> None:
-    """A response the family accepts that still cannot be fitted: a class with fewer than 2
-    rows (glmnet refuses it too), or a numeric response with one value (null deviance 0)."""
-    try:
-        info = get_family(family).prepare(y, weights)
-    except AttributeError:  # a family object without the protocol: the engine reports it
-        return
-    used = np.ones(len(info.y), bool) if weights is None else np.asarray(weights) > 0
-    if info.classes is not None:
-        counts = np.bincount(np.asarray(info.y, dtype=np.int64)[used], minlength=len(info.classes))
-        if (counts < 2).any():
-            rare = int(np.argmin(counts))
-            table = {str(c): int(k) for c, k in zip(info.classes.tolist(), counts)}
-            raise bad_value(
-                "y",
-                f"a response with at least 2 rows of every class for family "
-                f"{get_family(family).name!r}",
-                _Text(
-                    f"{int(counts[rare])} row(s) of class {info.classes[rare]!r}"
-                    + ("" if weights is None else " with positive weight")
-                    + f" (counts {_short(table, 200)})"
-                ),
-                "Drop the rare class's rows or merge it with another class.",
-                cls=ResponseError,
-            )
-        return
-    yv = np.asarray(info.y, dtype=np.float64).reshape(len(used), -1)[used]
-    if yv.shape[0] and (np.ptp(yv, axis=0) == 0).all():
-        raise bad_value(
-            "y",
-            "a response that varies (with one value there is nothing to explain: the null "
-            "deviance is 0)",
-            _Text(f"the value {_short(np.asarray(y)[used][0].tolist())} in all {yv.shape[0]} rows"),
-            cls=ResponseError,
-        )
-
-
 def _prepare(
     formula: Any = None,
     data: Any = None,
@@ -534,7 +497,7 @@ def _prepare(
             _Text(f"{n_rows} row(s) of {n_rows + parts['n_dropped']} in {where}"),
             cls=FormulaError if formula is not None else InputError,
         )
-    _check_response(family, parts["y"], w)
+    check_response(family, parts["y"], w)
     return Prepared(
         family=family,
         design=design,
