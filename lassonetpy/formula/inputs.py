@@ -14,9 +14,17 @@ import pandas as pd
 
 from ..engine import PathResult, fit_path
 from ..engine.rows import is_out_of_core
-from ..errors import FormulaError, InputError, InputTypeError, _short, bad_value
+from ..errors import (
+    FormulaError,
+    InputError,
+    InputTypeError,
+    _short,
+    _Text,
+    bad_value,
+)
 from ..families import Family, get_family
 from .design import Design, DesignSpec, build_design
+from .response import check_response, family_with_ties
 from .surv import _strata_na, _strata_values, with_strata
 
 __all__ = ["Prepared", "FIT_ARGS", "_prepare"]
@@ -126,18 +134,6 @@ class Prepared:
             masks=masks,
             **kw,
         )
-
-
-def _family(family: Any, ties: Any) -> str | Family:
-    """The family as given, or a Cox family object with the requested tie method."""
-    fam = get_family(family)
-    if ties is None:
-        return family
-    if fam.name != "cox":
-        raise bad_value("ties", "None unless family='cox'", ties)
-    if not isinstance(family, str):
-        raise bad_value("ties", "None with a family object (set it there: Cox(ties=...))", ties)
-    return get_family(family, ties=ties)
 
 
 def _is_name(value: Any) -> bool:
@@ -313,6 +309,14 @@ def _array_data(
             raise bad_value("strata", "None when X is on disk", "labels", cls=InputError)
         return _disk_data(X, y, weights, offset, exclude, groups)
     names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
+    if names is not None and len(set(names)) < len(names):
+        dup = sorted({c for c in names if names.count(c) > 1})
+        raise bad_value(
+            "X",
+            "a DataFrame with unique column names",
+            _Text(f"duplicated name(s) {dup}"),
+            "Rename the columns first (coefficients and predictions are matched by name).",
+        )
     try:
         Xa = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError):
@@ -452,7 +456,7 @@ def _prepare(
     Prepared
         ``prepared.fit(masks=...)`` trains; :func:`_build_path` turns the result into a path.
     """
-    family = _family(family, ties)  # fail fast on a bad family name
+    family = family_with_ties(family, ties)  # fail fast on a bad family name
     if na_action not in ("omit", "fail"):
         raise bad_value("na_action", "'omit' or 'fail'", na_action)
     if unknown := sorted(set(fit_kwargs) - set(FIT_ARGS)):
@@ -504,13 +508,35 @@ def _prepare(
             None,
             (X.index[parts["rows"]] if isinstance(X, pd.DataFrame) else pd.Index(parts["rows"])),
         )
-    if parts["weights"] is not None and (parts["weights"] < 0).any():
-        raise bad_value("weights", "non-negative", "negative values")
+    w = parts["weights"]
+    if w is not None and (w < 0).any():
+        neg = np.flatnonzero(w < 0)
+        raise bad_value(
+            "weights",
+            "non-negative",
+            _Text(
+                f"{float(w[neg[0]])!r} at row {int(parts['rows'][neg[0]])} ({len(neg)} negative)"
+            ),
+        )
+    if w is not None and not w.sum() > 0:
+        raise bad_value(
+            "weights", "non-negative with a positive sum", _Text(f"all {len(w)} weights 0")
+        )
+    n_rows = int(parts["X"].shape[0])
+    if n_rows < 2:
+        where = "`data`" if formula is not None else "`X`"
+        raise bad_value(
+            "data" if formula is not None else "X",
+            "left with at least 2 rows after dropping rows with NA",
+            _Text(f"{n_rows} row(s) of {n_rows + parts['n_dropped']} in {where}"),
+            cls=FormulaError if formula is not None else InputError,
+        )
     st = parts.pop("strata", None)
     if st is not None:
         if get_family(family).name != "cox":
             raise bad_value("strata", "None unless family='cox' (a stratified Cox model)", "labels")
         parts["y"] = with_strata(parts["y"], st)
+    check_response(family, parts["y"], w)
     return Prepared(
         family=family,
         design=design,
