@@ -235,7 +235,7 @@ def predict(
 ) -> Any:
     """:meth:`LassoNetPath.predict` (documented there)."""
     if type not in ("link", "response", "class", "survival"):
-        raise bad_value("type", "'link', 'response', 'class' or 'survival'", type)
+        raise bad_value("type", "'link', 'response' or 'class' (or 'survival' for cox fits)", type)
     if type == "class" and self.classes is None:
         raise bad_value(
             "type",
