@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _pickling
 from .engine import PathResult
 from .errors import bad_value
 from .formula import newdata as _predict
@@ -224,6 +225,12 @@ class LassoNetPath:
 
     def __len__(self) -> int:
         return len(self.lambdas)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _pickling.getstate(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        _pickling.setstate(self, state)
 
     def __repr__(self) -> str:
         return printing.format_path(self)
