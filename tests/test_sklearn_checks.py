@@ -2,11 +2,14 @@
 
 Small settings (a hidden layer of 4 units, 6 lambdas, float64) keep the ~50 checks per
 estimator fast. The checks that cannot apply are listed in ``EXPECTED_FAILED`` with the
-reason; scikit-learn marks them as expected failures (xfail, strict: a check listed here
-that starts passing fails the run, so the list cannot go stale).
+reason; scikit-learn marks them as expected failures (xfail, strict where scikit-learn
+supports it: a check listed here that starts passing fails the run, so the list cannot go
+stale).
 """
 
 from __future__ import annotations
+
+import inspect
 
 import pytest
 
@@ -52,6 +55,14 @@ def expected_failed(estimator) -> dict[str, str]:
     return EXPECTED_FAILED.get(type(estimator).__name__, {})
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed)
+# strict: a check listed above that starts passing fails the run (scikit-learn >= 1.8)
+_STRICT = (
+    {"xfail_strict": True}
+    if "xfail_strict" in inspect.signature(parametrize_with_checks).parameters
+    else {}
+)
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed, **_STRICT)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
