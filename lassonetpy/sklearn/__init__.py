@@ -21,12 +21,8 @@ except ImportError as err:  # pragma: no cover - the test environment has scikit
         "lassonetpy.sklearn needs scikit-learn >= 1.6: pip install 'lassonetpy[sklearn]'"
     ) from err
 
-from ._estimators import (
-    LassoNetClassifier,
-    LassoNetClassifierCV,
-    LassoNetRegressor,
-    LassoNetRegressorCV,
-)
+from ._classification import LassoNetClassifier, LassoNetClassifierCV
+from ._regression import LassoNetRegressor, LassoNetRegressorCV
 from ._selector import LassoNetSelector
 
 __all__ = [

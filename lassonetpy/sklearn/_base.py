@@ -261,3 +261,140 @@ def foldid_from_cv(cv: Any, X: Any, y: Any, groups: Any, classifier: bool) -> np
     if k < 3:
         raise bad_value("cv", "a splitter with at least 3 folds", cv)
     return foldid
+
+
+# ------------------------------------------------------------------------------ fitting
+_CHOICES = ("lambda_min", "lambda_1se")
+
+
+class PlainFit:
+    """``fit`` for the estimators that pick one fit of the path by ``s`` or ``df``."""
+
+    s: Any
+    df: Any
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        """Fit the whole path, then keep the fit chosen by ``s`` or ``df``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Numeric inputs (column names of a DataFrame are kept as ``feature_names_in_``).
+        y : array-like of shape (n_samples,) (or (n_samples, n_outputs) for regression)
+            Response.
+        sample_weight : array-like of shape (n_samples,), optional
+            Observation weights (glmnet's ``weights``).
+
+        Returns
+        -------
+        self
+        """
+        from ..api import lassonet
+
+        check_s_df(self.s, self.df)
+        X, y, w, fam = self._prepare_y(X, y, sample_weight)  # type: ignore[attr-defined]
+        path = lassonet(X=X, y=y, family=fam, weights=w, **self._engine_kwargs())  # type: ignore[attr-defined]
+        self._set_point(path, path_index(path, self.s, self.df))  # type: ignore[attr-defined]
+        if hasattr(self, "classes_"):
+            self._check_classes()  # type: ignore[attr-defined]
+        return self
+
+
+PLAIN_DOC = """
+    s : float, optional
+        The lambda whose fit predicts (snaps to the nearest lambda of the path, on a log
+        scale; beyond the end of the path: the last, input-free fit).
+    df : int, optional
+        Instead of ``s``: the fit with the most features not exceeding ``df``. With neither
+        ``s`` nor ``df`` the dense fit (lambda = 0) predicts; the path is fitted anyway
+        (``path_``), so ``feature_importances_`` and the other fits are there."""
+
+FITTED_DOC = """
+    Attributes
+    ----------
+    path_ : LassoNetPath
+        The whole path (``print(est.path_)``, ``est.path_.plot()``, ``coef``, ...).
+    index_ : int
+        Path index of the fit that predicts; ``lambda_`` its lambda.
+    coef_ : ndarray of shape (n_features,) or (n_outputs, n_features)
+        Skip-layer (linear) coefficients of that fit, original scale; ``intercept_`` its
+        intercept(s).
+    support_ : ndarray of shape (n_features,), bool
+        Features the fit uses.
+    feature_importances_ : ndarray of shape (n_features,)
+        The lambda at which each feature leaves the path (inf: never); larger is more
+        important.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names of ``X``, when it was a DataFrame with string column names."""
+
+CV_DOC = """
+    cv : int, cross-validation splitter or iterable, default 10
+        An integer: that many folds made by the package (stratified by class for the
+        classifier, drawn from ``random_state``). A splitter (``KFold``,
+        ``StratifiedKFold``, ``GroupKFold`` with ``fit(..., groups=...)``) or
+        ``(train, test)`` pairs whose test sets partition the rows. At least 3 folds.
+    type_measure : str, default "default"
+        The CV error: ``"default"`` (deviance; the mean squared error for gaussian),
+        ``"mse"``, ``"mae"``, ``"deviance"``, ``"class"``, ``"auc"`` as the family allows.
+    lambda_choice : {"lambda_min", "lambda_1se"}, default "lambda_min"
+        Which lambda predicts: the best CV error, or glmnet's one-standard-error rule (the
+        sparsest fit within one SE of the best)."""
+
+CV_FITTED_DOC = """
+    cv_ : CVLassoNet
+        The cross-validation (``print(est.cv_)``, ``est.cv_.plot()``, ``cvm``, ``cvsd``).
+    lambda_min_, lambda_1se_ : float
+        glmnet's two choices of lambda."""
+
+
+def cv_fit(est: Any, X: Any, y: Any, sample_weight: Any, groups: Any, classifier: bool) -> Any:
+    from ..cv import cv_lassonet
+
+    if est.lambda_choice not in _CHOICES:
+        raise bad_value("lambda_choice", "'lambda_min' or 'lambda_1se'", est.lambda_choice)
+    X, y, w, fam = est._prepare_y(X, y, sample_weight)
+    foldid = foldid_from_cv(est.cv, X, y, groups, classifier)
+    kwargs = est._engine_kwargs()
+    seed = kwargs.pop("seed")
+    verbose = kwargs.pop("verbose")
+    folds: dict[str, Any] = {"foldid": foldid} if foldid is not None else {"nfolds": int(est.cv)}
+    cv = cv_lassonet(
+        X=X,
+        y=y,
+        family=fam,
+        weights=w,
+        type_measure=est.type_measure,
+        seed=seed,
+        verbose=verbose,
+        **folds,
+        **kwargs,
+    )
+    est.cv_ = cv
+    est.lambda_min_ = float(cv.lambda_min)
+    est.lambda_1se_ = float(cv.lambda_1se)
+    est._set_point(cv.path, cv.index_min if est.lambda_choice == "lambda_min" else cv.index_1se)
+    if classifier:
+        est._check_classes()
+    return est
+
+
+def cv_fit_doc(what: str) -> str:
+    return f"""Cross-validate the path ({what}) and keep the fit at the chosen lambda.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Numeric inputs.
+        y : array-like of shape (n_samples,)
+            Response.
+        sample_weight : array-like of shape (n_samples,), optional
+            Observation weights.
+        groups : array-like of shape (n_samples,), optional
+            Group labels for a group splitter given as ``cv`` (e.g. ``GroupKFold``).
+
+        Returns
+        -------
+        self
+        """
