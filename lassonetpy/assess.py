@@ -67,8 +67,10 @@ def _response(path: LassoNetPath, newdata: Any, newy: Any) -> Any:
     return eval_response(lhs, newdata[list(spec.response_variables)])
 
 
-def _encode(path: LassoNetPath, y: Any, n: int) -> np.ndarray:
-    """Response -> what :mod:`lassonetpy.report.measures` takes: class codes, or floats."""
+def _encode(path: LassoNetPath, y: Any, n: int, arg: str = "newy") -> np.ndarray:
+    """Response -> what :mod:`lassonetpy.report.measures` takes: class codes, or floats.
+
+    ``arg`` names where the response came from (``"newy"``, or ``"newdata"``'s left side)."""
     arr = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1 and path.family != "mgaussian":
         arr = arr[:, 0]
@@ -79,17 +81,27 @@ def _encode(path: LassoNetPath, y: Any, n: int) -> np.ndarray:
         vals = arr.tolist()
         if unknown := sorted({str(v) for v in vals if v not in lookup}):
             raise ResponseError(
-                f"The response must hold the fit's classes "
+                f"`{arg}` must hold a response with the fit's classes "
                 f"{list(lookup)[:10]}; got unknown label(s) {unknown[:10]}."
             )
         return np.array([lookup[v] for v in vals], dtype=np.float64)
     try:
         out = np.asarray(arr, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ResponseError(f"The response must be numeric for family {path.family!r}.") from None
+        raise ResponseError(
+            f"`{arg}` must hold a numeric response for family {path.family!r}; got values "
+            f"such as {arr[:3].tolist()!r}."
+        ) from None
     if not np.isfinite(out).all():
-        raise ResponseError("The response must be finite (no NA) to assess the fit.")
+        raise ResponseError(
+            f"`{arg}` must hold a finite response (no NA) to assess the fit; got "
+            f"{int((~np.isfinite(out)).sum())} NA/inf value(s). Drop those rows first."
+        )
     return out
+
+
+def _yarg(newy: Any) -> str:
+    return "newdata" if newy is None else "newy"
 
 
 def _predictions(
@@ -155,7 +167,7 @@ def assess(
     """
     path, s = _unpack(fit, s)
     idx, scalar, pred = _predictions(path, newdata, s, newoffset)
-    y = _encode(path, _response(path, newdata, newy), pred.shape[1])
+    y = _encode(path, _response(path, newdata, newy), pred.shape[1], _yarg(newy))
     vals = assess_measures(path.family, y, pred, weights)
     names = {k: measure_name(k, path.family) for k in vals}
     labels = [f"s{i}" for i in idx]
@@ -220,7 +232,7 @@ def confusion(
     if s is None or np.ndim(s) != 0:
         raise bad_value("s", "one lambda (a confusion table is for one fit)", s)
     _, _, pred = _predictions(path, newdata, s, newoffset)
-    y = _encode(path, _response(path, newdata, newy), pred.shape[1])
+    y = _encode(path, _response(path, newdata, newy), pred.shape[1], _yarg(newy))
     p = pred[0]
     codes = (p > 0.5).astype(int) if p.ndim == 1 else np.argmax(p, axis=1)
     return confusion_table(y.astype(int), codes, list(path.classes))

@@ -619,6 +619,17 @@ def _cv_plan(
         else _user_foldid(foldid, prep)
     )
     K = int(fid.max())
+    if foldid is None and info.classes is not None:
+        counts = np.bincount(np.asarray(info.y, dtype=np.int64), minlength=len(info.classes))
+        if counts.min() < K:
+            rare = int(np.argmin(counts))
+            warnings.warn(
+                f"`nfolds` = {K} is more than the {int(counts[rare])} row(s) of the smallest "
+                f"class {info.classes.tolist()[rare]!r}: some folds hold none of it, so their errors do "
+                f"not measure it. Use nfolds <= {int(counts[rare])}, or give `foldid`.",
+                LassoNetWarning,
+                stacklevel=3,
+            )
     if measure == "auc" and n / K < 10:
         warnings.warn(
             "Too few (< 10) observations per fold for type_measure='auc'; changed "

@@ -43,7 +43,9 @@ def _fail(arg: str, expected: str, got: str, hint: str = "", cls: type = Formula
 
 
 def _clean(err: BaseException) -> str:
-    return re.sub(r"\x1b\[[0-9;]*m", "", f"{type(err).__name__}: {err}").strip()
+    """The error as one line (formulaic's messages span lines and use terminal colours)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", f"{type(err).__name__}: {err}")
+    return " ".join(text.split())
 
 
 def _names(names: list[Any], limit: int = 20) -> str:
@@ -306,7 +308,7 @@ class DesignSpec:
             )
         for name in self.variables:
             col, levels = newdata[name], self.factor_levels.get(name)
-            if levels is None and _is_factor(col):
+            if levels is None and (_is_factor(col) or col.dtype.kind == "c"):
                 raise _fail(
                     "newdata",
                     f"numeric in column {name!r}, as in training",
@@ -563,7 +565,7 @@ def build_design(
         parsed = Formula(
             formula, _context={"__formulaic_variables_available__": list(data.columns)}
         )
-    except FormulaicError as err:
+    except (FormulaicError, SyntaxError) as err:  # SyntaxError: a Python term like C(lambda)
         raise bad_value(
             "formula",
             "a valid formula",
@@ -619,6 +621,13 @@ def build_design(
             "Leave the sparsest columns out of the formula.",
         )
     kept = data.loc[keep, used]
+    if cplx := [c for c in used if kept[c].dtype.kind == "c"]:
+        raise _fail(
+            "data",
+            "real numbers in the columns the formula uses",
+            f"complex column(s) {cplx}",
+            "Take .real, .imag or abs() of them first.",
+        )
 
     bools = tuple(v for v in variables if pd.api.types.is_bool_dtype(kept[v]))
     levels = {v: _levels(kept[v]) for v in variables if _is_factor(kept[v])}

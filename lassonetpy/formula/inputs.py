@@ -14,9 +14,17 @@ import pandas as pd
 
 from ..engine import PathResult, fit_path
 from ..engine.rows import is_out_of_core
-from ..errors import FormulaError, InputError, InputTypeError, _short, bad_value
+from ..errors import (
+    FormulaError,
+    InputError,
+    InputTypeError,
+    _short,
+    _Text,
+    bad_value,
+)
 from ..families import Family, get_family
 from .design import Design, DesignSpec, build_design
+from .response import check_response
 
 __all__ = ["Prepared", "FIT_ARGS", "_prepare"]
 
@@ -283,6 +291,14 @@ def _array_data(
     if is_out_of_core(X):
         return _disk_data(X, y, weights, offset, exclude, groups)
     names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
+    if names is not None and len(set(names)) < len(names):
+        dup = sorted({c for c in names if names.count(c) > 1})
+        raise bad_value(
+            "X",
+            "a DataFrame with unique column names",
+            _Text(f"duplicated name(s) {dup}"),
+            "Rename the columns first (coefficients and predictions are matched by name).",
+        )
     try:
         Xa = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError):
@@ -458,8 +474,30 @@ def _prepare(
             None,
             (X.index[parts["rows"]] if isinstance(X, pd.DataFrame) else pd.Index(parts["rows"])),
         )
-    if parts["weights"] is not None and (parts["weights"] < 0).any():
-        raise bad_value("weights", "non-negative", "negative values")
+    w = parts["weights"]
+    if w is not None and (w < 0).any():
+        neg = np.flatnonzero(w < 0)
+        raise bad_value(
+            "weights",
+            "non-negative",
+            _Text(
+                f"{float(w[neg[0]])!r} at row {int(parts['rows'][neg[0]])} ({len(neg)} negative)"
+            ),
+        )
+    if w is not None and not w.sum() > 0:
+        raise bad_value(
+            "weights", "non-negative with a positive sum", _Text(f"all {len(w)} weights 0")
+        )
+    n_rows = int(parts["X"].shape[0])
+    if n_rows < 2:
+        where = "`data`" if formula is not None else "`X`"
+        raise bad_value(
+            "data" if formula is not None else "X",
+            "left with at least 2 rows after dropping rows with NA",
+            _Text(f"{n_rows} row(s) of {n_rows + parts['n_dropped']} in {where}"),
+            cls=FormulaError if formula is not None else InputError,
+        )
+    check_response(family, parts["y"], w)
     return Prepared(
         family=family,
         design=design,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import FormulaError, InputError, InputTypeError, NotOnPathError, bad_value
+from ..errors import FormulaError, InputError, InputTypeError, NotOnPathError, _Text, bad_value
 
 __all__ = ["resolve", "predict"]
 
@@ -29,13 +29,17 @@ def resolve(self: Any, s: Any, df: Any) -> tuple[list[int], bool]:
         return list(range(len(self))), False
     lam, top = self.lambdas, float(self.lambdas.max())
     values, scalar = _as_list(s if df is None else df)
+    if not values:
+        raise bad_value(
+            "s" if df is None else "df",
+            "a number or a non-empty list of numbers",
+            s if df is None else df,
+        )
     out = []
     for v in values:
-        if (
-            isinstance(v, (bool, np.bool_))
-            or not isinstance(v, (int, float, np.number))
-            or not np.isfinite(v)
-        ):
+        if isinstance(v, (int, float, np.integer, np.floating)) and not np.isfinite(v):
+            raise bad_value("s" if df is None else "df", "a finite number", v)
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)):
             what = (
                 "a lambda >= 0 or a list of them"
                 if df is None
@@ -76,8 +80,21 @@ def _newx(self: Any, newdata: Any) -> tuple[np.ndarray, pd.Index | None]:
         return self.design.transform(newdata), newdata.index
     if isinstance(newdata, pd.DataFrame):
         if missing := [c for c in self.column_names if c not in newdata.columns]:
-            raise FormulaError(f"`newdata` must have the columns of `X`; missing {missing}.")
-        X = newdata[list(self.column_names)].to_numpy(dtype=np.float64)
+            raise bad_value(
+                "newdata",
+                f"a DataFrame with the {len(self.column_names)} columns of `X`",
+                _Text(f"missing column(s) {missing}"),
+                cls=FormulaError,
+            )
+        try:
+            X = newdata[list(self.column_names)].to_numpy(dtype=np.float64)
+        except (TypeError, ValueError):
+            raise bad_value(
+                "newdata",
+                "numeric in the columns of `X`",
+                newdata.dtypes.to_dict(),
+                cls=InputTypeError,
+            ) from None
         index: pd.Index | None = newdata.index
     else:
         try:
@@ -110,19 +127,30 @@ def _newoffset(self: Any, newoffset: Any, newdata: Any, n: int) -> np.ndarray | 
             raise bad_value("newoffset", "None (the fit used no offset)", newoffset)
         return None
     if newoffset is None:
-        raise InputError(
-            "`newoffset` is required: the fit used an offset. Pass one value "
-            "per row of `newdata` (e.g. np.log(exposure))."
+        raise bad_value(
+            "newoffset",
+            "given: the fit used an offset",
+            None,
+            "Pass one value per row of `newdata` (e.g. np.log(exposure)); it is required.",
         )
     if isinstance(newoffset, str) and isinstance(newdata, pd.DataFrame):
+        if newoffset not in newdata.columns:
+            raise bad_value("newoffset", "an array or the name of a column of `newdata`", newoffset)
         newoffset = newdata[newoffset]
-    off = np.asarray(newoffset, dtype=np.float64)
-    if off.shape[0] != n or not np.isfinite(off).all():
-        raise bad_value("newoffset", f"finite, with {n} rows", f"shape {off.shape}")
+    try:
+        off = np.asarray(newoffset, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise bad_value("newoffset", "numbers", newoffset, cls=InputTypeError) from None
+    if off.ndim not in (1, 2) or off.shape[0] != n:
+        raise bad_value("newoffset", f"one value per row of `newdata` ({n})", f"shape {off.shape}")
+    if not np.isfinite(off).all():
+        raise bad_value("newoffset", "finite (no NA or inf)", newoffset)
     return off.reshape(n, -1)
 
 
 def _link(self: Any, X: np.ndarray, i: int, off: np.ndarray | None) -> np.ndarray:
+    if X.shape[0] == 0:  # no rows, no predictions (of the right shape and type)
+        return np.empty((0, int(self._result.response.n_outputs)))
     return self._result.predict(X, i, 0, offset=off, type="link")
 
 
