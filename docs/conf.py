@@ -31,7 +31,8 @@ extensions = [
     "myst_nb",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
-exclude_patterns = ["_build", "generated/.*", "**.ipynb_checkpoints", "render_vignettes.py"]
+# errors.md is shown as project/docs/errors (the README links to it at that path)
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "errors.md"]
 templates_path = ["_templates"]  # autosummary/class.rst: own methods only (not sklearn's)
 
 # API reference: one page per object from its numpydoc docstring
@@ -59,6 +60,7 @@ PROJECT_PAGES = [
     "CONTRIBUTING.md",
     "bench/README.md",
     "lassonetpy/datasets/README.md",
+    "docs/errors.md",
 ]
 
 
