@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _pickling
 from .api import _build_path, _format_call, lassonet
 from .engine import PathResult
 from .engine.parallel import fit_batch
@@ -182,6 +183,12 @@ class CVLassoNet:
 
     def __len__(self) -> int:
         return len(self.lambdas)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _pickling.getstate(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        _pickling.setstate(self, state)
 
     # ------------------------------------------------------------------ choosing s
     def _s(self, s: Any) -> Any:

@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _pickling
 from .engine import PathResult
 from .errors import bad_value
 from .formula import newdata as _predict
 from .formula.design import DesignSpec
+from .report import exit_plot as exits
 from .report import path_plot as plotting
 from .report import printing
 from .survival import BaselineHazard
@@ -230,6 +232,12 @@ class LassoNetPath:
     def __len__(self) -> int:
         return len(self.lambdas)
 
+    def __getstate__(self) -> dict[str, Any]:
+        return _pickling.getstate(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        _pickling.setstate(self, state)
+
     def __repr__(self) -> str:
         return printing.format_path(self)
 
@@ -342,6 +350,41 @@ class LassoNetPath:
         imp = pd.Series(out, index=pd.Index(self.term_names, name="term"), name="lambda_leave")
         return imp.sort_values(ascending=False, kind="stable")
 
+    def footprint(self) -> pd.DataFrame:
+        """Each term's first-layer footprint along the path, ``||theta_g|| + ||W0_g||``.
+
+        ``theta_g`` are the term's skip weights and ``W0_g`` its first-hidden-layer weights
+        (Frobenius norms, standardised units). Unlike the skip weights alone, which shrink
+        long before a term leaves, it stays away from zero while the network still uses
+        the term, and is exactly zero once it has left (the hierarchy constraint).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per path point (``"s<i>"``), one column per term.
+
+        Examples
+        --------
+        >>> from lassonetpy import lassonet
+        >>> from lassonetpy.datasets import load_boston
+        >>> fit = lassonet("medv ~ .", load_boston(), hidden=(8,), nlambda=10, seed=0,
+        ...                verbose=False)
+        >>> fp = fit.footprint()
+        >>> fp.shape == (len(fit), 12), bool(((fp > 0) == fit.term_selected).all().all())
+        (True, True)
+        """
+        n_out = int(self._result.response.n_outputs)
+        out = np.zeros((len(self), len(self.groups)))
+        for i, state in enumerate(self._result.states):
+            first = state.full_first(0)[0].double().numpy()  # (outputs + units, columns)
+            for t, g in enumerate(self.groups):
+                cols = list(g)
+                out[i, t] = np.linalg.norm(first[:n_out, cols]) + np.linalg.norm(
+                    first[n_out:, cols]
+                )
+        index = pd.Index([f"s{i}" for i in range(len(self))], name="point")
+        return pd.DataFrame(out, index=index, columns=pd.Index(self.term_names, name="term"))
+
     # ------------------------------------------------------------------ prediction
     def predict(
         self,
@@ -449,23 +492,32 @@ class LassoNetPath:
         """
         return printing.format_summary(self)
 
-    def plot(self, xvar: str = "lambda", label: bool = False, ax: Any = None) -> Any:
-        """Coefficient paths, like glmnet's ``plot.glmnet``.
+    def plot(
+        self, xvar: str = "lambda", label: bool | int = False, ax: Any = None, yvar: str = "coef"
+    ) -> Any:
+        """Coefficient paths, like glmnet's ``plot.glmnet``, or where each term leaves.
 
         Parameters
         ----------
         xvar : {"lambda", "norm", "dev"}
             x axis: log lambda (the dense fit, lambda = 0, is drawn at the left edge behind a
             dotted line), L1 norm of the coefficients, or fraction of deviance explained.
-        label : bool
-            Write the column names at the ends of the lines.
+        label : bool or int
+            ``"coef"``: write the column names at the ends of the lines. ``"importance"``:
+            name the terms above the plot at their exits (True: all up to 20 terms, else
+            the 10 that leave last; an integer k: the last k).
         ax : matplotlib Axes, optional
             Where to draw (a new figure by default).
+        yvar : {"coef", "importance"}
+            ``"coef"``: the skip-layer coefficients. ``"importance"``: each term's
+            first-layer footprint (:meth:`footprint`) as a share of its largest value, so
+            every term's exit is visible; its exit is marked on the x axis.
 
         Returns
         -------
         matplotlib.axes.Axes
-            The main axes; the number of selected terms is on a twin top axis.
+            The main axes (for ``"coef"`` the number of selected terms is on a twin top
+            axis).
 
         Examples
         --------
@@ -478,8 +530,15 @@ class LassoNetPath:
         >>> ax = fit.plot(label=True)
         >>> len(ax.lines) >= 12
         True
+        >>> ax = fit.plot(yvar="importance", label=True)
+        >>> len([t for t in ax.texts if (t.get_gid() or "").startswith("label:")])
+        12
         """
-        return plotting.plot_path(self, xvar=xvar, label=label, ax=ax)
+        if yvar == "importance":
+            return exits.plot_exits(self, xvar=xvar, label=label, ax=ax)
+        if yvar != "coef":
+            raise bad_value("yvar", "'coef' or 'importance'", yvar)
+        return plotting.plot_path(self, xvar=xvar, label=bool(label), ax=ax)
 
     def plot_importance(self, top: int | None = None, ax: Any = None) -> Any:
         """Horizontal bars: the lambda at which each term leaves the path (log scale).

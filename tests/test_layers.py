@@ -26,6 +26,7 @@ FRONT = {
     "_demo",
     "__main__",
     "survfit",
+    "sklearn",
 }
 
 
