@@ -24,6 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_batch  # noqa: E402
+import bench_cox  # noqa: E402
 import bench_cv  # noqa: E402
 import bench_path  # noqa: E402
 import bench_prox  # noqa: E402
@@ -42,10 +43,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     bench_scale.add_args(p)
     bench_batch.add_args(p)
     bench_threads.add_args(p)
+    bench_cox.add_args(p)
     p.add_argument(
         "--skip",
         nargs="+",
-        choices=["path", "prox", "cv", "batch", "scale", "threads"],
+        choices=["path", "prox", "cv", "batch", "scale", "cox", "threads"],
         default=[],
         help="benchmarks to leave out",
     )
@@ -85,6 +87,9 @@ def render(path: Path) -> dict[str, Any]:
         out["batch"]["markdown"] = bench_batch.to_markdown(out["batch"])
     if "threads" in out:
         out["threads"]["markdown"] = bench_threads.to_markdown(out["threads"])
+    if "cox" in out:
+        out["cox"]["summary"] = bench_cox.summarize(out["cox"]["runs"])
+        out["cox"]["markdown"] = bench_cox.to_markdown(out["cox"])
     return out
 
 
@@ -151,6 +156,20 @@ def targets(res: dict[str, Any]) -> str:
                 verdict(None if r is None else r >= 10),
             ]
         )
+    if "cox" in res:
+        s = res["cox"]["summary"]
+        r = s["ratio"]["median"]
+        c_o = s[bench_cox.OFFICIAL]["test_c"]["median"]
+        c_u = s[bench_cox.OURS]["test_c"]["median"]
+        ok = None if r is None or c_o is None or c_u is None else (r >= 30 and c_u >= c_o)
+        rows.append(
+            [
+                "GBSG2 Cox path vs LassoNetCoxRegressor: >= 30x faster, equal or better test "
+                "C-index at the chosen lambda (issue 11)",
+                f"{fmt(r, '.1f')}x; C-index {fmt(c_u, '.3f')} vs {fmt(c_o, '.3f')}",
+                verdict(ok),
+            ]
+        )
     if "threads" in res:
         r = res["threads"]["rows"][0]["ratio"]
         rows.append(
@@ -162,7 +181,7 @@ def targets(res: dict[str, Any]) -> str:
         )
     if not rows:
         return ""
-    return md_table(["target (issues 5, 9)", "this run (medians)", ""], rows)
+    return md_table(["target (issues 5, 9, 11)", "this run (medians)", ""], rows)
 
 
 def report(res: dict[str, Any]) -> str:
@@ -238,6 +257,13 @@ def report(res: dict[str, Any]) -> str:
             res["cv"]["markdown"],
             "",
         ]
+    if "cox" in res:
+        lines += [
+            "## GBSG2 survival: the whole Cox path (lassonetpy vs LassoNetCoxRegressor)",
+            "",
+            res["cox"]["markdown"],
+            "",
+        ]
     if "batch" in res:
         lines += [
             "## Batching: one fit of B models against a loop of B fits (lassonetpy alone)",
@@ -291,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
             out["cv"] = bench_cv.run(args)
         if "batch" not in args.skip:
             out["batch"] = bench_batch.run(args)
+        if "cox" not in args.skip:
+            out["cox"] = bench_cox.run(args)
         if "scale" not in args.skip:
             out["scale"] = bench_scale.run(args)
         if "threads" not in args.skip:

@@ -10,6 +10,7 @@ from .engine.rows import from_chunks
 from .path import LassoNetPath
 from .persist import load
 from .stability import StabilitySelection, stability_selection
+from .survfit import plot_survival
 
 __all__ = [
     "hier_prox",
@@ -26,6 +27,7 @@ __all__ = [
     "StabilitySelection",
     "assess",
     "confusion",
+    "plot_survival",
     "datasets",
     "from_chunks",
 ]

@@ -1,8 +1,9 @@
 """The package's layers, read from the source (no import): imports point downward only.
 
-errors <- families <- engine <- formula.inputs <- front ends (api, cv, cva, stability, path,
-persist, assess, cli); formula.design, formula.newdata and report are torch-free side layers
-that only the front ends use. See docs/architecture.md.
+errors, survival <- families <- engine <- formula.inputs <- front ends (api, cv, cva, stability,
+path, persist, assess, cli, survfit); formula.design, formula.newdata and report are torch-free
+side layers that only the front ends use; survival (numpy survival arithmetic) is a base layer
+like errors. See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -13,7 +14,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "lassonetpy"
-FRONT = {"api", "cv", "cva", "stability", "path", "persist", "assess", "cli", "_demo", "__main__"}
+FRONT = {
+    "api",
+    "cv",
+    "cva",
+    "stability",
+    "path",
+    "persist",
+    "assess",
+    "cli",
+    "_demo",
+    "__main__",
+    "survfit",
+    "sklearn",
+}
 
 
 def _modules() -> dict[str, set[str]]:
@@ -67,8 +81,16 @@ def test_prox_imports_only_torch_numpy_and_errors():
 
 @pytest.mark.parametrize("mod", sorted(m for m in MODULES if _top(m) == "families"))
 def test_families_import_no_higher_layer(mod):
-    bad = {d for d in _inner(MODULES[mod]) if _top(d) not in {"families", "errors"}}
+    bad = {d for d in _inner(MODULES[mod]) if _top(d) not in {"families", "errors", "survival"}}
     assert not bad, f"{mod} imports {bad}"
+
+
+@pytest.mark.parametrize("mod", sorted(m for m in MODULES if _top(m) == "survival"))
+def test_survival_is_a_numpy_base_layer(mod):
+    deps = MODULES[mod]
+    pkgs = {d.split(".")[0] for d in deps if not d.startswith("lassonetpy")}
+    assert pkgs <= {"__future__", "numpy", "typing", "dataclasses", "math"}, pkgs
+    assert {_top(d) for d in _inner(deps)} <= {"errors", "survival"}, deps
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,6 @@ from .result import PathResult, warn_unconverged
 from .setup import Setup, build_problem, validate
 from .states import PathState
 from .stepsize import step_size
-from .stopping import gap_available
 from .threads import torch_threads
 from .trainer import LambdaState, train_lambda
 
@@ -296,6 +295,8 @@ def _dense_phase(
     # centre the output on the null fit: the mean of the network's output over the data's
     # rows (not the padding rows)
     with torch.no_grad():
+        if s.rows.constant.any():  # constant columns stay out of every model (rows.standardize)
+            p.first[:, :, torch.as_tensor(np.flatnonzero(s.rows.constant), device=dev)] = 0
         eta_sum = torch.zeros(s.B, O, dtype=dt, device=dev)
         for X, rows in prob.padded_blocks():
             eta_sum += forward(p, X)[:, :rows].sum(1)
@@ -303,7 +304,7 @@ def _dense_phase(
     bar.update(0, "dense fit")
     cfg = s.config
     noisy = cfg.dropout > 0 or (cfg.batch_size is not None and cfg.batch_size < prob.n_real)
-    convex = gap_available(prob, cfg) & ~torch.tensor(noisy, device=dev)
+    convex = (prob.M[:, 0] == 0) & ~torch.tensor(noisy, device=dev)
     p, epochs, residual, met = train_dense(p, prob, cfg, skip=convex)
     # The path's step size, at the dense fit: 1/L is only a start (the curvature grows
     # towards the input-free model, and the trainer halves a model's step where a lambda

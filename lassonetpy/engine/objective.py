@@ -10,6 +10,7 @@ reductions), so a model's numbers do not depend on which other models share its 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -31,16 +32,50 @@ __all__ = [
 ]
 
 
+def thresholds(tol: float, dtype: torch.dtype = torch.float64) -> dict[str, float]:
+    """The stopping thresholds derived from the user's ``tol`` (TrainConfig fields; what each
+    test bounds: :mod:`lassonetpy.engine.stopping`).
+
+    * ``gap_tol = tol``: relative duality gap of a convex model;
+    * ``res_tol = 5 sqrt(tol)`` (0.05 at the default 1e-4): relative KKT residual of the
+      others. On a quadratic model the relative objective error is the square of the
+      relative residual; the factor 5 is the measured price of the drift at ``M > 0``
+      (docs/architecture.md, "Stopping rule");
+    * ``tol_dense = res_tol_dense = res_tol``: the dense fit (a non-convex model) meets the
+      path's residual test;
+    * ``res_tol_convex = sqrt(tol) / 10`` (1e-3): a convex model (``M = 0``) where it has no
+      duality gap: its dense fit (``lambda = 0``), and every lambda for a family without a
+      closed-form conjugate (Cox), unpenalised groups or rows on disk;
+    * ``slow_tol = tol``: a model without a minimiser stops when its objective falls by less
+      than this (relative, per epoch).
+
+    None below what the dtype resolves (float32: gap 1e-6, residual 1e-4).
+    """
+    f32 = dtype == torch.float32
+    gap_floor, res_floor = (1e-6, 1e-4) if f32 else (1e-13, 1e-8)
+    root = math.sqrt(float(tol))
+    res = max(5.0 * root, res_floor)
+    return {
+        "gap_tol": max(float(tol), gap_floor),
+        "res_tol": res,
+        "tol_dense": res,
+        "res_tol_dense": res,
+        "res_tol_convex": max(root / 10, res_floor),
+        "slow_tol": float(tol),
+    }
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimisation settings (validated by the engine).
 
     ``tol`` is the user's relative optimality tolerance; the thresholds derived from it
-    (:mod:`lassonetpy.engine.stopping`): ``gap_tol`` for the relative duality gap of convex
-    models, ``res_tol`` for the relative KKT residual of the others, ``tol_dense`` for the
-    residual at which Adam hands the dense fit over to the proximal-gradient polish,
-    ``res_tol_dense`` for the polish's residual and ``res_tol_convex`` for the residual of a
-    convex model where it has no duality gap (the dense fit).
+    (:func:`thresholds`, filled in from ``tol`` when not given): ``gap_tol`` for the relative
+    duality gap of convex models, ``res_tol`` for the relative KKT residual of the others,
+    ``tol_dense`` for the residual at which Adam hands the dense fit over to the
+    proximal-gradient polish, ``res_tol_dense`` for the polish's residual,
+    ``res_tol_convex`` for the residual of a convex model where it has no duality gap (the
+    dense fit) and ``slow_tol`` for the slow-descent test of models without a minimiser.
     """
 
     M: float = 10.0
@@ -52,16 +87,21 @@ class TrainConfig:
     max_epochs_dense: int = 1000
     max_epochs: int = 500
     tol: float = 1e-4
-    tol_dense: float = 0.05
-    gap_tol: float = 1e-4
-    res_tol: float = 0.05
-    res_tol_dense: float = 0.05
-    res_tol_convex: float = 1e-3  # the residual test of convex models where no gap exists
-    slow_tol: float = 1e-4  # non-convex models: objective decrease per epoch (relative)
+    tol_dense: float = -1.0
+    gap_tol: float = -1.0
+    res_tol: float = -1.0
+    res_tol_dense: float = -1.0
+    res_tol_convex: float = -1.0
+    slow_tol: float = -1.0
     check_every: int = 5
     sync_every: int = 1  # epochs between host synchronisations of the full-batch path
     momentum: float = 0.9
     momentum_convex: float = 0.95  # convex models (measured: fewer epochs than 0.9)
+
+    def __post_init__(self) -> None:
+        for k, v in thresholds(self.tol).items():
+            if getattr(self, k) < 0:
+                object.__setattr__(self, k, v)
 
 
 @dataclass

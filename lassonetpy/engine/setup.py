@@ -22,11 +22,10 @@ from .checks import (
     check_threads,
     check_vector,
 )
-from .objective import Problem, TrainConfig, pad_rows
+from .objective import Problem, TrainConfig, pad_rows, thresholds
 from .prox import GroupIndex
 from .result import PathResult
 from .rows import ChunkedRows, is_out_of_core
-from .stopping import thresholds
 
 __all__ = ["Setup", "validate", "build_problem"]
 
@@ -245,6 +244,22 @@ def validate(
     if n_y != n:
         raise bad_value("y", f"of length n = {n} (the rows of X)", f"length {n_y}")
     info = fam.prepare(y, w)
+    if not fam.row_separable:  # e.g. Cox: a risk set spans all rows of a model
+        if out_of_core:
+            raise bad_value(
+                "X",
+                f"an in-memory matrix for family {fam.name!r}",
+                f"an on-disk array ({type(X).__name__})",
+                "Its loss is not a sum over rows, so it cannot be computed block by block; "
+                "load X into memory (np.asarray(X)).",
+            )
+        if batch_size is not None and batch_size < n:
+            raise bad_value(
+                "batch_size",
+                f"None (full batch) for family {fam.name!r}",
+                batch_size,
+                "Its loss is not a sum over rows: a mini-batch is not an estimate of it.",
+            )
     mk = _masks(masks, n)
     B = mk.shape[0]
     Mv = _check_M(M, B)
@@ -274,6 +289,7 @@ def validate(
         lr_dense=lr,
         max_epochs_dense=max_epochs_dense,
         max_epochs=max_epochs,
+        tol=tol,
         check_every=5,
         **thresholds(tol, dt),
         sync_every=_sync_every(dev),
@@ -328,7 +344,8 @@ def build_problem(s: Setup, standardize: bool) -> tuple[Problem, np.random.SeedS
     y = s.family.target(s.info, dt, dev).clone()
     w = torch.tensor(wm, dtype=dt, device=dev)
     off = None if s.offset is None else torch.tensor(s.offset, dtype=dt, device=dev)
-    if isinstance(Xs, torch.Tensor):  # padding rows: see objective.row_pad
+    if isinstance(Xs, torch.Tensor) and s.family.row_separable:  # see objective.row_pad
+        # (a family whose loss is not a sum over rows, e.g. Cox, has no neutral padding row)
         Xs, y, w, off = pad_rows(Xs, y, w, off)
     prob = Problem(
         X=Xs,

@@ -34,46 +34,12 @@ slows but there is no distance to an optimum to certify. Hence the looser residu
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from .network import Params
-from .objective import Extra, Problem, TrainConfig
+from .objective import Extra, Problem, TrainConfig, thresholds
 
 __all__ = ["thresholds", "dual_extra", "kkt_excess", "gap_available"]
-
-
-def thresholds(tol: float, dtype: torch.dtype) -> dict[str, float]:
-    """The stopping thresholds derived from the user's ``tol`` (TrainConfig fields).
-
-    * ``gap_tol = tol``: relative duality gap of a convex model;
-    * ``res_tol = 5 sqrt(tol)`` (0.05 at the default 1e-4): relative KKT residual of the
-      others. On a quadratic model the relative objective error is the square of the
-      relative residual; the factor 5 is the measured price of the drift at ``M > 0``
-      (docs/architecture.md, "Stopping rule");
-    * ``tol_dense = res_tol_dense = res_tol``: the dense fit (a non-convex model) meets the
-      path's residual test;
-    * ``res_tol_convex = sqrt(tol) / 10`` (1e-3): the dense fit of a convex model, which has
-      no duality gap at ``lambda = 0`` (measured relative objective errors at ``M = 0``:
-      Boston 6e-5, doctor visits 1e-6, the nearly separable ionosphere 3e-3; a residual of
-      0.05 gave 4e-2, 4e-4 and 0.35).
-
-    None below what the dtype resolves (float32: gap 1e-6, residual 1e-4).
-    """
-    f32 = dtype == torch.float32
-    gap_floor, res_floor = (1e-6, 1e-4) if f32 else (1e-13, 1e-8)
-    root = math.sqrt(float(tol))
-    res = max(5.0 * root, res_floor)
-    return {
-        "tol": float(tol),
-        "gap_tol": max(float(tol), gap_floor),
-        "res_tol": res,
-        "tol_dense": res,
-        "res_tol_dense": res,
-        "res_tol_convex": max(root / 10, res_floor),
-        "slow_tol": float(tol),
-    }
 
 
 def gap_available(prob: Problem, cfg: TrainConfig) -> torch.Tensor:

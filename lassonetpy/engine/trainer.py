@@ -21,6 +21,7 @@ from typing import Any
 import torch
 
 from .dense import train_dense
+from .grid import null_fit, set_null
 from .network import Params
 from .noisy import train_lambda_noisy
 from .objective import (
@@ -128,6 +129,8 @@ class _FullBatch:
         self.p, self.prob, self.cfg, self.lam, self.state = p, prob, cfg, lam, state
         B = p.n_models
         dev, dt = p.first.device, p.first.dtype
+        if prob.null_score is None:  # a problem built by hand: its null model sets the scales
+            set_null(prob, null_fit(prob, p.n_outputs))
         # results, written as models finish; they stay the caller's tensors (read only) until
         # the first partial write, so a batch whose models finish together copies nothing
         self.full, self.prev_full = list(p.tensors()), list(state.prev)
@@ -145,11 +148,12 @@ class _FullBatch:
         if state.since is None:
             state.since = torch.ones(B, dtype=dt, device=dev)
         self.since_full = state.since.clone()
-        convex = gap_available(prob, cfg)
+        convex = prob.M[:, 0] == 0  # the lasso: a convex problem in (theta, intercept)
         self.convex = convex
-        self.use_gap = convex & (lam > 0)
-        # without a gap (lambda = 0) a convex model meets the tighter residual test
-        self.res_tol = torch.where(convex & (lam == 0), cfg.res_tol_convex, cfg.res_tol)
+        self.use_gap = gap_available(prob, cfg) & (lam > 0)
+        # a convex model without a duality gap (lambda = 0, Cox, unpenalised groups, rows on
+        # disk) meets the tighter residual test
+        self.res_tol = torch.where(convex, cfg.res_tol_convex, cfg.res_tol)
         self.alive = alive.bool()
         self.ia = torch.nonzero(alive).flatten()
         self.work: dict[str, Any] = {}
