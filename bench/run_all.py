@@ -24,6 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_batch  # noqa: E402
+import bench_counts  # noqa: E402
 import bench_cox  # noqa: E402
 import bench_cv  # noqa: E402
 import bench_path  # noqa: E402
@@ -43,11 +44,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     bench_scale.add_args(p)
     bench_batch.add_args(p)
     bench_threads.add_args(p)
+    bench_counts.add_args(p)
     bench_cox.add_args(p)
     p.add_argument(
         "--skip",
         nargs="+",
-        choices=["path", "prox", "cv", "batch", "scale", "cox", "threads"],
+        choices=["path", "prox", "cv", "batch", "scale", "cox", "threads", "counts"],
         default=[],
         help="benchmarks to leave out",
     )
@@ -87,6 +89,8 @@ def render(path: Path) -> dict[str, Any]:
         out["batch"]["markdown"] = bench_batch.to_markdown(out["batch"])
     if "threads" in out:
         out["threads"]["markdown"] = bench_threads.to_markdown(out["threads"])
+    if "counts" in out:
+        out["counts"]["markdown"] = bench_counts.to_markdown(out["counts"])
     if "cox" in out:
         out["cox"]["summary"] = bench_cox.summarize(out["cox"]["runs"])
         out["cox"]["markdown"] = bench_cox.to_markdown(out["cox"])
@@ -177,6 +181,19 @@ def targets(res: dict[str, Any]) -> str:
                 "MICE path beside one busy process, default threads: at most 1.5x quiet (issue 9)",
                 f"{fmt(r, '.2f')}x",
                 verdict(None if r is None else r <= 1.5),
+            ]
+        )
+    if "counts" in res:
+        c = res["counts"]
+        r = c["ratio"]
+        unconv = c["rows"][1]["unconverged"]
+        rows.append(
+            [
+                "RAND doctor visits: poisson path converged everywhere, at most 3x the gaussian "
+                "path (issue 9)",
+                f"{fmt(r, '.2f')}x in time, {fmt(c['epochs_ratio'], '.2f')}x in epochs; "
+                f"{unconv} not converged",
+                verdict(None if r is None else (r <= 3 and unconv == 0)),
             ]
         )
     if not rows:
@@ -278,6 +295,13 @@ def report(res: dict[str, Any]) -> str:
             res["threads"]["markdown"],
             "",
         ]
+    if "counts" in res:
+        lines += [
+            "## A long-tailed count response: poisson against gaussian (lassonetpy alone)",
+            "",
+            res["counts"]["markdown"],
+            "",
+        ]
     if "scale" in res:
         lines += [
             "## Scaling, memory and FLOP rate (lassonetpy alone)",
@@ -323,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
             out["scale"] = bench_scale.run(args)
         if "threads" not in args.skip:
             out["threads"] = bench_threads.run(args)
+        if "counts" not in args.skip:
+            out["counts"] = bench_counts.run(args)
     name = f"bench-{stamp.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"
     json_path = common.RESULTS_DIR / name
     out["meta"] = {
