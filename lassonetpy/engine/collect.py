@@ -29,6 +29,8 @@ def collect(
     fam, info, hidden, Mv, gi, d = s.family, s.info, s.hidden, s.M, s.groups, s.d
     x_center, x_scale, pen_weight = s.rows.center, s.rows.scale, s.pen_weight
     scale = float(info.scale)
+    # per-output scale (family reconstruction: each column's standard deviation)
+    osc = np.ones(info.n_outputs) if info.output_scale is None else np.asarray(info.output_scale)
     lambdas = np.array([r[0] for r in records]) * scale
     sel, ngr, beta, a0, loss, obj, devi, epochs, conv, states = (
         [],
@@ -75,8 +77,8 @@ def collect(
                 th = th_all[i]  # (B, O, d)
                 sel.append(np.linalg.norm(th, axis=1) > 0)
                 ngr.append(ng_all[i])
-                beta.append(scale * th / x_scale)
-                a0.append(info.center + scale * (mlp0_all[i] - th @ (x_center / x_scale)))
+                beta.append(scale * osc[:, None] * th / x_scale)
+                a0.append(info.center + scale * osc * (mlp0_all[i] - th @ (x_center / x_scale)))
                 loss.append(scale**2 * lo[i].double().cpu().numpy())
                 obj.append(scale**2 * ob[i].double().cpu().numpy())
                 devi.append(scale**2 * dv[i].double().cpu().numpy())

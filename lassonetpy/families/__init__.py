@@ -8,6 +8,7 @@ from .binomial import Binomial
 from .gaussian import Gaussian, MGaussian
 from .multinomial import Multinomial
 from .poisson import Poisson
+from .reconstruction import Reconstruction, ReconstructionTarget
 
 __all__ = [
     "Family",
@@ -17,6 +18,8 @@ __all__ = [
     "Binomial",
     "Multinomial",
     "Poisson",
+    "Reconstruction",
+    "ReconstructionTarget",
     "get_family",
     "register_family",
     "FAMILIES",
@@ -28,6 +31,7 @@ FAMILIES: dict[str, type[Family]] = {
     "multinomial": Multinomial,
     "poisson": Poisson,
     "mgaussian": MGaussian,
+    "reconstruction": Reconstruction,
 }
 
 
