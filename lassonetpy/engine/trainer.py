@@ -79,6 +79,9 @@ class Problem:
     groups: GroupIndex | None
     generator: torch.Generator
     null_loss: torch.Tensor | None = None  # (B,) loss of the intercept-only model: the scale of tol
+    # (B, 1, d) 0/1 per model and input column, or None: columns at 0 are held at zero in theta
+    # and W0 after every step (refits on a subset of the columns, engine/refit.py)
+    col_mask: torch.Tensor | None = None
 
     def rows(
         self, idx: torch.Tensor | None
@@ -197,11 +200,15 @@ def _prox(p: Params, prob: Problem, lam_step: torch.Tensor) -> None:
     lam = lam_step * prob.pen_weight  # (B, G)
     if prob.groups is None:  # in place: only the columns that change are written
         hier_prox(p.theta, p.W0, lambda_=lam, M=prob.M, check=False, out=(p.theta, p.W0))
+        if prob.col_mask is not None:
+            p.first.mul_(prob.col_mask)
         return
     else:
         th, W0 = group_hier_prox(p.theta, p.W0, prob.groups, lambda_=lam, M=prob.M, check=False)
     p.first[:, : p.n_outputs] = th
     p.first[:, p.n_outputs :] = W0
+    if prob.col_mask is not None:
+        p.first.mul_(prob.col_mask)
 
 
 def _batches(prob: Problem, cfg: TrainConfig) -> list[torch.Tensor | None]:
@@ -565,6 +572,7 @@ def _sub_problem(prob: Problem, models: torch.Tensor) -> Problem:
         w=prob.w.index_select(0, models),
         M=prob.M.index_select(0, models),
         null_loss=None if prob.null_loss is None else prob.null_loss.index_select(0, models),
+        col_mask=None if prob.col_mask is None else prob.col_mask.index_select(0, models),
     )
 
 
