@@ -13,7 +13,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "lassonetpy"
-FRONT = {"api", "cv", "cva", "stability", "path", "persist", "assess", "cli", "_demo", "__main__"}
+FRONT = {
+    "api",
+    "cv",
+    "cva",
+    "stability",
+    "path",
+    "persist",
+    "assess",
+    "cli",
+    "_demo",
+    "__main__",
+    "unsupervised",
+    "relax",
+    "impute",
+}
 
 
 def _modules() -> dict[str, set[str]]:

@@ -15,7 +15,7 @@ import pandas as pd
 from ..engine import PathResult, fit_path
 from ..engine.rows import is_out_of_core
 from ..errors import FormulaError, InputError, InputTypeError, _short, bad_value
-from ..families import Family, get_family
+from ..families import Family, ReconstructionTarget, get_family
 from .design import Design, DesignSpec, build_design
 
 __all__ = ["Prepared", "FIT_ARGS", "_prepare"]
@@ -242,6 +242,43 @@ def _penalty(pf: Any, terms: tuple[str, ...]) -> np.ndarray | None:
     return arr
 
 
+def _unsupervised_family(family: Any, formula: Any, offset: Any) -> str:
+    """The family of the unsupervised path (no response), or a clear error."""
+    name = family if isinstance(family, str) else getattr(family, "name", "")
+    if str(name).lower() not in ("gaussian", "reconstruction"):
+        if formula is not None:
+            raise bad_value(
+                "formula",
+                f"a formula with a response, like 'y ~ .', for family {name!r}",
+                formula,
+                "A one-sided formula ('~ .') fits the unsupervised path, which reconstructs "
+                "the columns; it takes family 'gaussian' (the default).",
+                cls=FormulaError,
+            )
+        raise bad_value(
+            "y",
+            f"given with `X` for family {name!r}",
+            None,
+            "Without `y`, lassonet fits the unsupervised path (family 'gaussian', the default).",
+        )
+    if offset is not None:
+        raise bad_value("offset", "None for the unsupervised path (no response)", offset)
+    return "reconstruction"
+
+
+def _reconstruction_target(parts: dict[str, Any], standardize: bool) -> ReconstructionTarget:
+    """The unsupervised path's target: the columns of X, standardised like the inputs (or,
+    with ``standardize=False``, only centred: e.g. pixels, whose units are comparable)."""
+    X, w = parts["X"], parts["weights"]
+    names = list(parts["column_names"])
+    mask = np.ones(X.shape, dtype=bool)
+    if standardize:
+        return ReconstructionTarget(X, mask, names=names)
+    ww = np.ones(X.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    center = (ww / ww.sum()) @ X
+    return ReconstructionTarget(X, mask, center=center, scale=np.ones(X.shape[1]), names=names)
+
+
 def _formula_data(
     formula: Any, data: Any, weights: Any, offset: Any, exclude: Any, na_action: str
 ) -> tuple[Design, np.ndarray | None, np.ndarray | None, int, np.ndarray]:
@@ -278,8 +315,10 @@ def _formula_data(
 def _array_data(
     X: Any, y: Any, weights: Any, offset: Any, exclude: Any, groups: Any, na_action: str
 ) -> dict[str, Any]:
-    if y is None:
-        raise bad_value("y", "given with `X`", None)
+    if y is None and is_out_of_core(X):
+        raise bad_value(
+            "X", "in memory for the unsupervised path (no `y`)", f"<{type(X).__name__}>"
+        )
     if is_out_of_core(X):
         return _disk_data(X, y, weights, offset, exclude, groups)
     names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
@@ -296,7 +335,10 @@ def _array_data(
         raise bad_value("X", "a non-empty 2-D matrix (n_samples, n_features)", f"shape {Xa.shape}")
     n, d = Xa.shape
     names = names or [f"x{j + 1}" for j in range(d)]
-    ya = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
+    if y is None:  # unsupervised: no response
+        ya = np.zeros((n, 0))
+    else:
+        ya = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
     if ya.shape[0] != n:
         raise bad_value("y", f"of length {n} (the rows of X)", f"length {ya.shape[0]}")
     y_na = pd.isna(ya.reshape(n, -1)).any(axis=1)
@@ -432,13 +474,11 @@ def _prepare(
         design, w, off, n_dropped, rows = _formula_data(
             formula, data, weights, offset, exclude, na_action
         )
-        if design.y is None:
-            raise bad_value(
-                "formula", "a formula with a response, like 'y ~ .'", formula, cls=FormulaError
-            )
-        parts = dict(
+        if unsupervised := design.y is None:
+            family = _unsupervised_family(family, formula, offset)
+        parts: dict[str, Any] = dict(
             X=design.X,
-            y=design.y.reset_index(drop=True),
+            y=None if design.y is None else design.y.reset_index(drop=True),
             weights=w,
             offset=off,
             groups=design.groups,
@@ -453,11 +493,15 @@ def _prepare(
     else:
         if data is not None:
             raise InputError("`data` goes with `formula`; with `X` and `y` leave it out.")
+        if unsupervised := y is None:
+            family = _unsupervised_family(family, None, offset)
         parts = _array_data(X, y, weights, offset, exclude, groups, na_action)
         design, row_index = (
             None,
             (X.index[parts["rows"]] if isinstance(X, pd.DataFrame) else pd.Index(parts["rows"])),
         )
+    if unsupervised:  # the decoder reconstructs the columns of X
+        parts["y"] = _reconstruction_target(parts, fit_kwargs.get("standardize", True))
     if parts["weights"] is not None and (parts["weights"] < 0).any():
         raise bad_value("weights", "non-negative", "negative values")
     return Prepared(
