@@ -137,6 +137,7 @@ def _build_path(
         n_dropped=prepared.n_dropped,
         has_offset=prepared.offset is not None,
         settings=settings,
+        _train=prepared,
     )
 
 
