@@ -7,8 +7,10 @@ from .cv import CVLassoNet, cv_lassonet
 from .cva import CVALassoNet, cva_lassonet
 from .engine.prox import group_hier_prox, hier_prox, soft_threshold
 from .engine.rows import from_chunks
+from .impute import ImputeResult, lassonet_impute
 from .path import LassoNetPath
 from .persist import load
+from .relax import CVRelaxed, RelaxedFit
 from .stability import StabilitySelection, stability_selection
 
 __all__ = [
@@ -28,5 +30,9 @@ __all__ = [
     "confusion",
     "datasets",
     "from_chunks",
+    "lassonet_impute",
+    "ImputeResult",
+    "RelaxedFit",
+    "CVRelaxed",
 ]
 __version__ = "0.1.0.dev0"
