@@ -474,7 +474,7 @@ class LassoNetPath:
         validation_fraction: float = 0.2,
         seed: int | None = None,
         max_epochs: int = 1000,
-        tol: float = 1e-3,
+        tol: float | None = None,
     ) -> Any:
         """Refit networks without penalty on the terms selected at path points (relaxed LassoNet).
 
@@ -501,7 +501,8 @@ class LassoNetPath:
         seed : int, optional
             Seed of the refits' networks and of the split (default: the path's seed).
         max_epochs, tol : optional
-            Epoch limit and tolerance of the refits (the dense fit's stopping rule).
+            Epoch limit and tolerance of the refits (the dense fit's stopping rule; default
+            tolerance: the path's dense fit's, ``min(tol, 1e-3)``).
 
         Returns
         -------

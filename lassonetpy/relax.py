@@ -450,6 +450,15 @@ def _hidden_list(hidden: Any, default: tuple[int, ...]) -> list[tuple[int, ...]]
     )
 
 
+def _refit_tol(path: LassoNetPath, tol: float | None) -> float:
+    """The refits' tolerance: given, or the path's dense fit's (``min(tol, 1e-3)``)."""
+    if tol is None:
+        return min(float(path.settings.get("tol", 1e-2)), 1e-3)
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol > 0:
+        raise bad_value("tol", "a number > 0", tol)
+    return float(tol)
+
+
 def _engine_kwargs(path: LassoNetPath) -> dict[str, Any]:
     st = dict(path.settings)
     return {
@@ -579,10 +588,11 @@ def relax_path(
     validation_fraction: float = 0.2,
     seed: Any = None,
     max_epochs: int = 1000,
-    tol: float = 1e-3,
+    tol: float | None = None,
 ) -> RelaxedFit:
     """:meth:`LassoNetPath.relax` (documented there)."""
     prep = _train_data(path)
+    tol = _refit_tol(path, tol)
     explicit = s is not None or df is not None
     idx = path._indices(s, df)[0] if explicit else list(range(len(path)))
     sel = path.selected
@@ -738,7 +748,7 @@ def cv_relaxed(
     *,
     seed: Any = None,
     max_epochs: int = 1000,
-    tol: float = 1e-3,
+    tol: float | None = None,
 ) -> CVRelaxed:
     """The relaxed fits of a CV batch, cross-validated (``cv_lassonet(..., relax=True)``).
 
@@ -754,6 +764,7 @@ def cv_relaxed(
 
     t0 = time.perf_counter()
     prep = plan.prep
+    tol = _refit_tol(path, tol)
     sel = np.asarray(result.selected)  # (B, L, d)
     B, L, _ = sel.shape
     job_of = np.empty((B, L), dtype=np.int64)
