@@ -76,9 +76,13 @@ def plot_selected(path: Any, s: Any, df: Any, shape: Any, ax: Any, color: str) -
     shp = image_plot.check_shape(shape, len(path.column_names))
     k = int(path.n_features[i])
     title = f"{k} selected pixel{'s' * (k != 1)} (lambda = {path.lambdas[i]:.3g})"
+    r = path._result
+    # the mean image: the reconstruction's column means (also without standardisation)
+    mean = np.asarray(r.response.center) if path.family == "reconstruction" else r.x_center
     return image_plot.plot_selected_pixels(
-        path._result.x_center, path.selected[i], shp, title=title, ax=ax, color=color
-    )
+        np.broadcast_to(mean, r.x_center.shape), path.selected[i], shp, title=title, ax=ax,
+        color=color,
+    )  # fmt: skip
 
 
 def plot_reconstruction(

@@ -31,7 +31,13 @@ def _load_renderer():
 render = _load_renderer()
 NAMES = render.vignette_names()
 # minimum number of figures each vignette must produce
-FIGURES = {"getting-started": 2, "cross-validation": 3, "mice-feature-selection": 1}
+FIGURES = {
+    "getting-started": 2,
+    "cross-validation": 3,
+    "mice-feature-selection": 1,
+    "unsupervised": 3,
+    "matrix-completion": 1,
+}
 
 
 def test_the_expected_vignettes_exist():
