@@ -9,8 +9,9 @@ unsupervised LassoNet path, their linear reconstruction error, Soft-Impute, and 
 - ``greedy_columns``: correlation-based greedy selection: repeatedly the column whose residual
   is most correlated with the residuals of all the others (summed squared correlations, i.e.
   the largest drop of the linear reconstruction error), residuals then updated;
-- ``ols_error``: mean squared error (standardised units) on held-out rows of every column
-  reconstructed by least squares from the chosen columns;
+- ``linear_error`` / ``ols_error``: mean squared error on held-out rows of every column
+  (standardised, or only centred for pixels) reconstructed by least squares (tiny ridge)
+  from the chosen columns;
 - ``soft_impute``: Mazumder, Hastie and Tibshirani (2010), singular value soft-thresholding
   with numpy's SVD, optionally capped at a rank.
 """
@@ -54,35 +55,50 @@ def load_mnist(n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     return (X, y) if n is None else (X[:n], y[:n])
 
 
-def standardise(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+def standardise(train: np.ndarray, *others: np.ndarray, scale: bool = True) -> list[np.ndarray]:
+    """Centre (and with ``scale`` standardise) on the training rows."""
     mu = train.mean(0)
-    sd = train.std(0)
+    sd = train.std(0) if scale else np.ones(train.shape[1])
     sd = np.where(sd > 1e-12, sd, 1.0)
     return [(a - mu) / sd for a in (train, *others)]
 
 
-def ols_error(train: np.ndarray, test: np.ndarray, cols: np.ndarray | list[int]) -> float:
-    """Held-out MSE of every standardised column reconstructed linearly from ``cols``."""
-    Ztr, Zte = standardise(train, test)
+def linear_error(
+    train: np.ndarray,
+    test: np.ndarray,
+    cols: np.ndarray | list[int],
+    scale: bool = True,
+    ridge: float = 1e-2,
+) -> float:
+    """Held-out MSE of every column (standardised with ``scale``, else centred) reconstructed
+    by least squares from ``cols`` (a tiny ridge keeps near-constant columns, e.g. border
+    pixels, from blowing up the solve)."""
+    Ztr, Zte = standardise(train, test, scale=scale)
     cols = np.asarray(cols, dtype=np.intp)
     if len(cols) == 0:
         return float((Zte**2).mean())
-    A = np.column_stack([np.ones(len(Ztr)), Ztr[:, cols]])
-    coef, *_ = np.linalg.lstsq(A, Ztr, rcond=None)
-    pred = np.column_stack([np.ones(len(Zte)), Zte[:, cols]]) @ coef
-    return float(((pred - Zte) ** 2).mean())
+    A = Ztr[:, cols]
+    coef = np.linalg.solve(A.T @ A + ridge * np.eye(len(cols)), A.T @ Ztr)
+    return float(((Zte[:, cols] @ coef - Zte) ** 2).mean())
+
+
+def ols_error(train: np.ndarray, test: np.ndarray, cols: np.ndarray | list[int]) -> float:
+    """:func:`linear_error` on standardised columns."""
+    return linear_error(train, test, cols, scale=True)
 
 
 def random_columns(d: int, k: int, rng: np.random.Generator) -> np.ndarray:
     return rng.choice(d, size=k, replace=False)
 
 
-def pfa_columns(train: np.ndarray, k: int, q: int | None = None, seed: int = 0) -> np.ndarray:
+def pfa_columns(
+    train: np.ndarray, k: int, q: int | None = None, seed: int = 0, scale: bool = True
+) -> np.ndarray:
     """Principal feature analysis: k columns, one per k-means cluster of the loading rows."""
     from sklearn.cluster import KMeans
 
-    (Z,) = standardise(train)
-    _, _, Vt = np.linalg.svd(Z - Z.mean(0), full_matrices=False)
+    (Z,) = standardise(train, scale=scale)
+    _, _, Vt = np.linalg.svd(Z, full_matrices=False)
     q = k if q is None else q
     A = Vt[: min(q, Vt.shape[0])].T  # (d, q): row j represents column j
     km = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(A)
@@ -94,10 +110,9 @@ def pfa_columns(train: np.ndarray, k: int, q: int | None = None, seed: int = 0) 
     return np.array(sorted(set(out)))
 
 
-def greedy_columns(train: np.ndarray, k: int) -> np.ndarray:
+def greedy_columns(train: np.ndarray, k: int, scale: bool = True) -> np.ndarray:
     """Forward selection by the summed squared correlation of residuals."""
-    (R,) = standardise(train)
-    R = R - R.mean(0)
+    (R,) = standardise(train, scale=scale)
     chosen: list[int] = []
     for _ in range(k):
         norms = (R * R).sum(0)

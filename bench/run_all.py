@@ -5,7 +5,8 @@ tables, write ``BENCHMARKS.md`` at the repo root and the raw JSON to ``bench/res
                                       # (the official 10-fold CV alone takes ~7 min per seed)
     ./run bench --quick               # smoke run: 1 seed, 7 prox samples, 3-fold CV
     ./run bench --skip cv             # everything but the (long) CV benchmark
-    ./run bench --skip path prox cv   # only the scaling / memory / FLOP-rate benchmark (~5 min)
+    ./run bench --skip path prox cv batch paper2   # only the scaling / memory / FLOP-rate benchmark
+    ./run bench --skip path prox cv batch scale    # only the paper's second half (bench_paper2)
     ./run bench --threads 1 --seeds 0 1 2 3 4
 
 Numbers are ratios measured in the same run, on the same machine, with the same thread
@@ -25,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_batch  # noqa: E402
 import bench_cv  # noqa: E402
+import bench_paper2  # noqa: E402
 import bench_path  # noqa: E402
 import bench_prox  # noqa: E402
 import bench_scale  # noqa: E402
@@ -40,10 +42,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     bench_cv.add_args(p, standalone=False)
     bench_scale.add_args(p)
     bench_batch.add_args(p)
+    bench_paper2.add_args(p)
     p.add_argument(
         "--skip",
         nargs="+",
-        choices=["path", "prox", "cv", "batch", "scale"],
+        choices=["path", "prox", "cv", "batch", "scale", "paper2"],
         default=[],
         help="benchmarks to leave out",
     )
@@ -81,6 +84,8 @@ def render(path: Path) -> dict[str, Any]:
         out["scale"]["markdown"] = bench_scale.to_markdown(out["scale"])
     if "batch" in out:
         out["batch"]["markdown"] = bench_batch.to_markdown(out["batch"])
+    if "paper2" in out:
+        out["paper2"]["markdown"] = bench_paper2.to_markdown(out["paper2"])
     return out
 
 
@@ -240,6 +245,14 @@ def report(res: dict[str, Any]) -> str:
             res["scale"]["markdown"],
             "",
         ]
+    if "paper2" in res:
+        lines += [
+            "## The paper's second half: unsupervised selection, matrix completion, refit "
+            "(lassonetpy alone)",
+            "",
+            res["paper2"]["markdown"],
+            "",
+        ]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -273,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
             out["batch"] = bench_batch.run(args)
         if "scale" not in args.skip:
             out["scale"] = bench_scale.run(args)
+        if "paper2" not in args.skip:
+            out["paper2"] = bench_paper2.run(args)
     name = f"bench-{stamp.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"
     json_path = common.RESULTS_DIR / name
     out["meta"] = {
