@@ -118,6 +118,8 @@ def test_bad_inputs_give_clear_errors(mice10):
     with pytest.raises(InputError, match=r"`formula` must be a response for cv_lassonet"):
         ln.cv_lassonet("~ .", mice10)
     fit = ln.lassonet("~ .", mice10, hidden=(4,), nlambda=6, seed=0, verbose=False)
+    with pytest.raises(InputError, match=r"`fit` must be a fit with a response"):
+        ln.assess(fit, mice10)
     with pytest.raises(InputError, match=r"`shape` must be"):
         fit.plot_selected(df=5, shape=(3, 3))
 
