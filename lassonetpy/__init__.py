@@ -7,10 +7,11 @@ from .cv import CVLassoNet, cv_lassonet
 from .cva import CVALassoNet, cva_lassonet
 from .engine.prox import group_hier_prox, hier_prox, soft_threshold
 from .engine.rows import from_chunks
-from .impute import ImputeResult, lassonet_impute
+from .impute import lassonet_impute
+from .imputed import ImputeResult
 from .path import LassoNetPath
 from .persist import load
-from .relax import CVRelaxed, RelaxedFit
+from .relaxed import CVRelaxed, RelaxedFit
 from .stability import StabilitySelection, stability_selection
 
 __all__ = [

@@ -508,7 +508,7 @@ def cv_lassonet(
         Also cross-validate the relaxed fits (glmnet's ``relax=TRUE``): every model of the
         batch is refitted without penalty on the terms it selected at every lambda (one
         batch of unpenalised fits on column subsets), and the folds' held-out errors of the
-        refits give ``relaxed`` (:class:`~lassonetpy.relax.CVRelaxed`: ``cvm``, ``lambda_min``,
+        refits give ``relaxed`` (:class:`~lassonetpy.relaxed.CVRelaxed`: ``cvm``, ``lambda_min``,
         ``lambda_1se``, ``predict``). Costs about one dense fit per model and distinct set
         of terms.
     **lassonet_kwargs

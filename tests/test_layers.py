@@ -26,6 +26,8 @@ FRONT = {
     "__main__",
     "unsupervised",
     "relax",
+    "relaxed",
+    "imputed",
     "impute",
 }
 
