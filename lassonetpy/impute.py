@@ -175,7 +175,7 @@ def lassonet_impute(
     --------
     >>> from lassonetpy import lassonet_impute
     >>> from lassonetpy.datasets import load_mice_protein, mice_protein_features
-    >>> df = load_mice_protein()[mice_protein_features()[:8]].dropna(how="all")
+    >>> df = load_mice_protein()[[*mice_protein_features()[:6], "BAD_N", "BCL2_N"]].dropna(how="all")
     >>> imp = lassonet_impute(df, hidden=(8,), nlambda=8, max_rounds=2, seed=0, verbose=False)
     >>> int(df.isna().sum().sum()) == imp.n_missing
     True

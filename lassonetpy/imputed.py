@@ -60,7 +60,7 @@ class ImputeResult:
     >>> import numpy as np, pandas as pd
     >>> from lassonetpy import lassonet_impute
     >>> from lassonetpy.datasets import load_mice_protein, mice_protein_features
-    >>> df = load_mice_protein()[mice_protein_features()[:8]].dropna(how="all")
+    >>> df = load_mice_protein()[[*mice_protein_features()[:6], "BAD_N", "BCL2_N"]].dropna(how="all")
     >>> imp = lassonet_impute(df, hidden=(8,), nlambda=8, max_rounds=2, seed=0, verbose=False)
     >>> bool(imp.completed.notna().all().all()), imp.completed.shape == df.shape
     (True, True)
@@ -112,7 +112,7 @@ class ImputeResult:
         --------
         >>> from lassonetpy import lassonet_impute
         >>> from lassonetpy.datasets import load_mice_protein, mice_protein_features
-        >>> df = load_mice_protein()[mice_protein_features()[:8]].dropna(how="all")
+        >>> df = load_mice_protein()[[*mice_protein_features()[:6], "BAD_N", "BCL2_N"]].dropna(how="all")
         >>> imp = lassonet_impute(df, hidden=(8,), nlambda=8, max_rounds=2, seed=0,
         ...                       verbose=False)
         >>> len(imp.columns_needed(df=3)) <= 3
@@ -147,7 +147,7 @@ class ImputeResult:
         --------
         >>> from lassonetpy import lassonet_impute
         >>> from lassonetpy.datasets import load_mice_protein, mice_protein_features
-        >>> df = load_mice_protein()[mice_protein_features()[:8]].dropna(how="all")
+        >>> df = load_mice_protein()[[*mice_protein_features()[:6], "BAD_N", "BCL2_N"]].dropna(how="all")
         >>> imp = lassonet_impute(df, hidden=(8,), nlambda=8, max_rounds=2, seed=0,
         ...                       verbose=False)
         >>> bool(imp.complete(df=2).notna().all().all())
@@ -177,7 +177,7 @@ class ImputeResult:
         >>> matplotlib.use("Agg")
         >>> from lassonetpy import lassonet_impute
         >>> from lassonetpy.datasets import load_mice_protein, mice_protein_features
-        >>> df = load_mice_protein()[mice_protein_features()[:8]].dropna(how="all")
+        >>> df = load_mice_protein()[[*mice_protein_features()[:6], "BAD_N", "BCL2_N"]].dropna(how="all")
         >>> imp = lassonet_impute(df, hidden=(8,), nlambda=8, max_rounds=2, seed=0,
         ...                       verbose=False)
         >>> imp.plot().get_ylabel()
