@@ -397,7 +397,11 @@ def _calls(args: dict[str, Any], kwargs: dict[str, Any]) -> tuple[str, str]:
     fit_args = {k: args[k] for k in ("formula", "family", "X", "y")}
     fit_args.update(kwargs)
     cv_part = _format_call(
-        {k: args[k] for k in ("nfolds", "foldid", "type_measure", "keep", "seed", "relax")},
+        {
+            k: args[k]
+            for k in ("nfolds", "foldid", "type_measure", "keep", "seed", "relax")
+            if k in args
+        },
         name="cv_lassonet",
         fn=cv_lassonet,
     )
