@@ -5,8 +5,8 @@ tables, write ``BENCHMARKS.md`` at the repo root and the raw JSON to ``bench/res
                                       # (the official 10-fold CV alone takes ~7 min per seed)
     ./run bench --quick               # smoke run: 1 seed, 7 prox samples, 3-fold CV
     ./run bench --skip cv             # everything but the (long) CV benchmark
-    ./run bench --skip path prox cv batch paper2   # only the scaling / memory / FLOP-rate benchmark
-    ./run bench --skip path prox cv batch scale    # only the paper's second half (bench_paper2)
+    ./run bench --skip path prox cv batch cox paper2   # only the scaling / memory / FLOP-rate benchmark
+    ./run bench --skip path prox cv batch cox scale    # only the paper's second half (bench_paper2)
     ./run bench --threads 1 --seeds 0 1 2 3 4
 
 Numbers are ratios measured in the same run, on the same machine, with the same thread
@@ -25,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_batch  # noqa: E402
+import bench_cox  # noqa: E402
 import bench_cv  # noqa: E402
 import bench_paper2  # noqa: E402
 import bench_path  # noqa: E402
@@ -42,11 +43,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     bench_cv.add_args(p, standalone=False)
     bench_scale.add_args(p)
     bench_batch.add_args(p)
+    bench_cox.add_args(p)
     bench_paper2.add_args(p)
     p.add_argument(
         "--skip",
         nargs="+",
-        choices=["path", "prox", "cv", "batch", "scale", "paper2"],
+        choices=["path", "prox", "cv", "batch", "scale", "cox", "paper2"],
         default=[],
         help="benchmarks to leave out",
     )
@@ -84,6 +86,9 @@ def render(path: Path) -> dict[str, Any]:
         out["scale"]["markdown"] = bench_scale.to_markdown(out["scale"])
     if "batch" in out:
         out["batch"]["markdown"] = bench_batch.to_markdown(out["batch"])
+    if "cox" in out:
+        out["cox"]["summary"] = bench_cox.summarize(out["cox"]["runs"])
+        out["cox"]["markdown"] = bench_cox.to_markdown(out["cox"])
     if "paper2" in out:
         out["paper2"]["markdown"] = bench_paper2.to_markdown(out["paper2"])
     return out
@@ -152,9 +157,23 @@ def targets(res: dict[str, Any]) -> str:
                 verdict(None if r is None else r >= 10),
             ]
         )
+    if "cox" in res:
+        s = res["cox"]["summary"]
+        r = s["ratio"]["median"]
+        c_o = s[bench_cox.OFFICIAL]["test_c"]["median"]
+        c_u = s[bench_cox.OURS]["test_c"]["median"]
+        ok = None if r is None or c_o is None or c_u is None else (r >= 30 and c_u >= c_o)
+        rows.append(
+            [
+                "GBSG2 Cox path vs LassoNetCoxRegressor: >= 30x faster, equal or better test "
+                "C-index at the chosen lambda (issue 11)",
+                f"{fmt(r, '.1f')}x; C-index {fmt(c_u, '.3f')} vs {fmt(c_o, '.3f')}",
+                verdict(ok),
+            ]
+        )
     if not rows:
         return ""
-    return md_table(["target (issue 5)", "this run (medians)", ""], rows)
+    return md_table(["target (issues 5, 11)", "this run (medians)", ""], rows)
 
 
 def report(res: dict[str, Any]) -> str:
@@ -230,6 +249,13 @@ def report(res: dict[str, Any]) -> str:
             res["cv"]["markdown"],
             "",
         ]
+    if "cox" in res:
+        lines += [
+            "## GBSG2 survival: the whole Cox path (lassonetpy vs LassoNetCoxRegressor)",
+            "",
+            res["cox"]["markdown"],
+            "",
+        ]
     if "batch" in res:
         lines += [
             "## Batching: one fit of B models against a loop of B fits (lassonetpy alone)",
@@ -284,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
             out["cv"] = bench_cv.run(args)
         if "batch" not in args.skip:
             out["batch"] = bench_batch.run(args)
+        if "cox" not in args.skip:
+            out["cox"] = bench_cox.run(args)
         if "scale" not in args.skip:
             out["scale"] = bench_scale.run(args)
         if "paper2" not in args.skip:

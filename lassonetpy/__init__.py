@@ -13,6 +13,7 @@ from .path import LassoNetPath
 from .persist import load
 from .relaxed import CVRelaxed, RelaxedFit
 from .stability import StabilitySelection, stability_selection
+from .survfit import plot_survival
 
 __all__ = [
     "hier_prox",
@@ -29,6 +30,7 @@ __all__ = [
     "StabilitySelection",
     "assess",
     "confusion",
+    "plot_survival",
     "datasets",
     "from_chunks",
     "lassonet_impute",

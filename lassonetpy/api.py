@@ -25,6 +25,7 @@ from .errors import _short
 from .families import Family
 from .formula.inputs import FIT_ARGS, Prepared, _prepare
 from .path import LassoNetPath
+from .survfit import baseline_of
 
 __all__ = ["lassonet"]
 
@@ -137,6 +138,7 @@ def _build_path(
         n_dropped=prepared.n_dropped,
         has_offset=prepared.offset is not None,
         settings=settings,
+        baseline=baseline_of(prepared, result, model),
         _train=prepared,
     )
 
@@ -160,6 +162,8 @@ def lassonet(
     exclude: Any = None,
     groups: Any = None,
     na_action: str = "omit",
+    ties: str | None = None,
+    strata: Any = None,
     dropout: float = 0.0,
     gamma: float = 0.0,
     gamma_skip: float = 0.0,
@@ -182,7 +186,8 @@ def lassonet(
         \quad\text{s.t.}\quad \|W^{(0)}_g\|_\infty \le M \|\theta_g\|_2 ,
 
     with glmnet's scaling of the loss: gaussian ``RSS / (2n)``; binomial, multinomial and
-    poisson ``-loglik / n``; mgaussian the sum of the responses' ``RSS / (2n)``. ``theta`` is
+    poisson ``-loglik / n``; mgaussian the sum of the responses' ``RSS / (2n)``; cox the
+    negative log partial likelihood over ``n``. ``theta`` is
     the skip (linear) layer, ``W`` the network, ``g`` runs over terms (a factor's dummies, a
     spline basis, an interaction are one group) and ``p_g`` are the penalty factors.
     ``M = 0`` is the (group) lasso.
@@ -191,15 +196,18 @@ def lassonet(
     ----------
     formula : str, optional
         E.g. ``"y ~ ."``, ``"y ~ x1 + C(g) + bs(x2, df=4) + x1:x3"``, ``"y1 + y2 ~ ."``
-        (mgaussian). Factors keep every level (no baseline); the network has biases, so an
-        intercept term changes nothing.
+        (mgaussian), ``"Surv(time, status) ~ . + strata(g)"`` (cox). Factors keep every level
+        (no baseline); the network has biases, so an intercept term changes nothing.
     data : pandas.DataFrame, optional
         The data of ``formula``; never modified.
-    family : {"gaussian", "binomial", "multinomial", "poisson", "mgaussian"} or Family
+    family : {"gaussian", "binomial", "multinomial", "poisson", "mgaussian", "cox"} or Family
         Response distribution. Class labels may be strings, bools, numbers or categoricals.
+        ``"cox"``: proportional hazards with the response ``Surv(time, status)`` (status 1 =
+        event, 0 = censored, or booleans; times > 0); no intercept.
     X, y : array-like, optional
         Array interface instead of ``formula``/``data``: numeric ``X`` (n, d) (column names
-        kept from a DataFrame, else ``x1..xd``) and ``y`` (labels allowed).
+        kept from a DataFrame, else ``x1..xd``) and ``y`` (labels allowed; for cox an (n, 2)
+        array ``[time, status]``, a frame with ``time`` and ``status`` or a record array).
     hidden : int or tuple of int, default (100,)
         Hidden layer sizes.
     M : float, default 10
@@ -230,6 +238,13 @@ def lassonet(
     na_action : {"omit", "fail"}, default "omit"
         Drop rows with NA in the variables used (R's ``na.omit``; the count is printed when
         ``verbose`` and kept in ``n_dropped``) or raise.
+    ties : {"efron", "breslow"}, optional
+        Cox only: how tied event times enter the partial likelihood (default ``"efron"``, R
+        ``coxph``'s; glmnet uses ``"breslow"``).
+    strata : array-like or str, optional
+        Cox only: stratum labels aligned with the rows (or a column name of ``data``, then not a
+        predictor), for a stratified partial likelihood; in a formula ``strata(g)`` does the
+        same.
     dropout, gamma, gamma_skip : float, default 0
         Dropout on hidden units; L2 penalties on the hidden weights and on the skip weights.
     batch_size : int, optional
@@ -282,6 +297,8 @@ def lassonet(
         exclude=exclude,
         groups=groups,
         na_action=na_action,
+        ties=ties,
+        strata=strata,
         **fit_kwargs,
     )
     if verbose and prep.n_dropped:

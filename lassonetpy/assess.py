@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 
 from .cv import CVLassoNet
-from .errors import FormulaError, InputError, InputTypeError, ResponseError, bad_value
+from .errors import InputTypeError, ResponseError, bad_value
 from .formula.newdata import _newoffset, _newx
+from .formula.newdata import response_of as _response
 from .path import LassoNetPath
 from .report.measures import assess_measures, confusion_table, measure_name
+from .survfit import assess_cox, is_cox
 
 __all__ = ["assess", "confusion"]
 
@@ -51,37 +53,10 @@ def _supervised(path: LassoNetPath) -> LassoNetPath:
     return path
 
 
-def _response(path: LassoNetPath, newdata: Any, newy: Any) -> Any:
-    """The response of ``newdata`` (formula fits) or ``newy``."""
-    if newy is not None:
-        return newy
-    spec = path.design
-    if spec is None:
-        raise InputError(
-            "`newy` is required for a fit from arrays (X, y): pass the response "
-            "of the rows of `newdata`."
-        )
-    if not isinstance(newdata, pd.DataFrame):
-        raise bad_value("newdata", "a pandas DataFrame", newdata, cls=InputTypeError)
-    if missing := [v for v in spec.response_variables if v not in newdata.columns]:
-        raise FormulaError(
-            f"`newdata` must hold the response to assess the fit; missing "
-            f"column(s) {missing} of the formula's left side "
-            f"{spec.response_name!r}."
-        )
-    from formulaic import Formula
+def _encode(path: LassoNetPath, y: Any, n: int, arg: str = "newy") -> np.ndarray:
+    """Response -> what :mod:`lassonetpy.report.measures` takes: class codes, or floats.
 
-    from .formula.design import _response as eval_response
-
-    parsed = Formula(
-        spec.formula, _context={"__formulaic_variables_available__": list(newdata.columns)}
-    )
-    lhs = [t for t in getattr(parsed, "lhs", []) if t.degree > 0]
-    return eval_response(lhs, newdata[list(spec.response_variables)])
-
-
-def _encode(path: LassoNetPath, y: Any, n: int) -> np.ndarray:
-    """Response -> what :mod:`lassonetpy.report.measures` takes: class codes, or floats."""
+    ``arg`` names where the response came from (``"newy"``, or ``"newdata"``'s left side)."""
     arr = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1 and path.family != "mgaussian":
         arr = arr[:, 0]
@@ -92,17 +67,27 @@ def _encode(path: LassoNetPath, y: Any, n: int) -> np.ndarray:
         vals = arr.tolist()
         if unknown := sorted({str(v) for v in vals if v not in lookup}):
             raise ResponseError(
-                f"The response must hold the fit's classes "
+                f"`{arg}` must hold a response with the fit's classes "
                 f"{list(lookup)[:10]}; got unknown label(s) {unknown[:10]}."
             )
         return np.array([lookup[v] for v in vals], dtype=np.float64)
     try:
         out = np.asarray(arr, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ResponseError(f"The response must be numeric for family {path.family!r}.") from None
+        raise ResponseError(
+            f"`{arg}` must hold a numeric response for family {path.family!r}; got values "
+            f"such as {arr[:3].tolist()!r}."
+        ) from None
     if not np.isfinite(out).all():
-        raise ResponseError("The response must be finite (no NA) to assess the fit.")
+        raise ResponseError(
+            f"`{arg}` must hold a finite response (no NA) to assess the fit; got "
+            f"{int((~np.isfinite(out)).sum())} NA/inf value(s). Drop those rows first."
+        )
     return out
+
+
+def _yarg(newy: Any) -> str:
+    return "newdata" if newy is None else "newy"
 
 
 def _predictions(
@@ -125,6 +110,7 @@ def assess(
     newy: Any = None,
     weights: Any = None,
     newoffset: Any = None,
+    newstrata: Any = None,
 ) -> pd.Series | pd.DataFrame:
     """Every measure valid for the family on new data, like glmnet's ``assess.glmnet``.
 
@@ -144,12 +130,17 @@ def assess(
         Observation weights of the rows.
     newoffset : array-like or str, optional
         Required when the fit used an offset.
+    newstrata : array-like, optional
+        Stratified cox array fits: the stratum of each row (pairs and risk sets stay within a
+        stratum; formula fits read the ``strata(...)`` columns).
 
     Returns
     -------
     pandas.Series or pandas.DataFrame
         One fit: a Series indexed by measure key (``"deviance"``, ``"class"``, ``"auc"``,
-        ``"mse"``, ``"mae"``: the family's valid measures), named ``"s<index>"``. Several
+        ``"mse"``, ``"mae"``: the family's valid measures; cox: ``"deviance"``, the partial
+        likelihood deviance of the new rows per observation, and ``"C"``, Harrell's
+        C-index), named ``"s<index>"``. Several
         fits: a DataFrame with one row per fit (index ``"s<index>"``) and one column per
         measure. ``.attrs["measure_names"]`` gives the display names.
 
@@ -167,9 +158,12 @@ def assess(
     True
     """
     path, s = _unpack(fit, s)
-    idx, scalar, pred = _predictions(path, newdata, s, newoffset)
-    y = _encode(path, _response(path, newdata, newy), pred.shape[1])
-    vals = assess_measures(path.family, y, pred, weights)
+    if is_cox(path.family):
+        idx, scalar, vals = assess_cox(path, newdata, s, newy, weights, newoffset, newstrata)
+    else:
+        idx, scalar, pred = _predictions(path, newdata, s, newoffset)
+        y = _encode(path, _response(path, newdata, newy), pred.shape[1], _yarg(newy))
+        vals = assess_measures(path.family, y, pred, weights)
     names = {k: measure_name(k, path.family) for k in vals}
     labels = [f"s{i}" for i in idx]
     if scalar:
@@ -233,7 +227,7 @@ def confusion(
     if s is None or np.ndim(s) != 0:
         raise bad_value("s", "one lambda (a confusion table is for one fit)", s)
     _, _, pred = _predictions(path, newdata, s, newoffset)
-    y = _encode(path, _response(path, newdata, newy), pred.shape[1])
+    y = _encode(path, _response(path, newdata, newy), pred.shape[1], _yarg(newy))
     p = pred[0]
     codes = (p > 0.5).astype(int) if p.ndim == 1 else np.argmax(p, axis=1)
     return confusion_table(y.astype(int), codes, list(path.classes))

@@ -24,10 +24,11 @@ import math
 import os
 import sys
 import warnings
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
+
+from .errors import FileMissingError, InputError
 
 __all__ = ["main", "read_csv"]
 
@@ -37,7 +38,7 @@ SUMMARY_FILE = "summary.json"
 _DEFAULT_NA = ("", "NA")
 
 
-class CLIError(Exception):
+class CLIError(InputError):
     """A user error found by the command line itself (one line, exit status 1)."""
 
 
@@ -79,7 +80,7 @@ def read_csv(file: str | os.PathLike[str], na_values: Sequence[str] = _DEFAULT_N
     if isinstance(file, (str, os.PathLike)) and str(file) != "-":
         p = Path(file)
         if not p.exists():
-            raise FileNotFoundError(f"no such file: '{file}'")
+            raise FileMissingError(f"no such file: '{file}'")
         if p.is_dir():
             raise CLIError(f"'{file}' is a directory, not a CSV file")
     source: Any = sys.stdin if str(file) == "-" else file
@@ -330,17 +331,12 @@ def _cmd_predict(a: argparse.Namespace) -> int:
 
     model = Path(a.model)
     if not model.exists():
-        raise FileNotFoundError(f"no such model file: '{a.model}'")
+        raise FileMissingError(f"no such model file: '{a.model}'")
     if model.is_dir():
         model = model / MODEL_FILE
         if not model.exists():
-            raise FileNotFoundError(f"no {MODEL_FILE} in directory '{a.model}'")
-    if not zipfile.is_zipfile(model):
-        raise CLIError(
-            f"'{model}' is not a lassonetpy model file (those are written by "
-            "'lassonetpy fit --out DIR' as DIR/model.lnp, or by path.save())"
-        )
-    path = load(model)
+            raise FileMissingError(f"no {MODEL_FILE} in directory '{a.model}'")
+    path = load(model)  # says what is wrong with a file that is not a complete, current model
     if a.s is not None and a.df is not None:
         raise CLIError("give --s or --df, not both")
     s, _ = _parse_s(a.s, model, a.summary)
@@ -421,7 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--type-measure",
         default="default",
         metavar="M",
-        help="CV measure: deviance, mse, mae, class or auc (default: the family's)",
+        help="CV measure: deviance, mse, mae, class, auc or C (default: the family's)",
     )
     f.add_argument(
         "--out",

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _pickling
 from .api import _build_path, _format_call, lassonet
 from .engine import PathResult
 from .engine.parallel import fit_batch
@@ -60,11 +61,21 @@ from .report.measures import (
     pointwise,
 )
 from .report.printing import format_lambda
+from .survfit import check_cox_folds, cox_cv_errors, is_cox
 
 __all__ = ["cv_lassonet", "CVLassoNet"]
 
 #: lassonet() arguments handled by _prepare (the rest of FIT_ARGS go to the engine).
-_PREP_ARGS = ("weights", "offset", "penalty_factor", "exclude", "groups", "na_action")
+_PREP_ARGS = (
+    "weights",
+    "offset",
+    "penalty_factor",
+    "exclude",
+    "groups",
+    "na_action",
+    "ties",
+    "strata",
+)
 _S_NAMES = {
     "lambda_min": "lambda_min",
     "lambda.min": "lambda_min",
@@ -113,8 +124,8 @@ class CVLassoNet:
         Error of each fold at each lambda (glmnet's ``cvraw``); one row per observation
         when ``grouped`` is False.
     fit_preval : ndarray of shape (n, L) or (n, n_outputs, L), or None
-        Out-of-fold predictions on the response scale (probabilities for classification),
-        only with ``keep=True``.
+        Out-of-fold predictions on the response scale (probabilities for classification; the
+        linear predictor for cox, as glmnet), only with ``keep=True``.
     grouped : bool
         False when glmnet's fallback to observation-level errors was used (fewer than 3
         observations per fold).
@@ -174,6 +185,12 @@ class CVLassoNet:
     def __len__(self) -> int:
         return len(self.lambdas)
 
+    def __getstate__(self) -> dict[str, Any]:
+        return _pickling.getstate(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        _pickling.setstate(self, state)
+
     # ------------------------------------------------------------------ choosing s
     def _s(self, s: Any) -> Any:
         """``"lambda_min"`` / ``"lambda_1se"`` (and the dotted spellings) -> their lambdas."""
@@ -222,7 +239,13 @@ class CVLassoNet:
         return self.path.coef(s=self._s(s))
 
     def predict(
-        self, newdata: Any, s: Any = "lambda_min", type: str = "link", newoffset: Any = None
+        self,
+        newdata: Any,
+        s: Any = "lambda_min",
+        type: str = "link",
+        newoffset: Any = None,
+        times: Any = None,
+        newstrata: Any = None,
     ) -> Any:
         """Predict with the full-data fit at ``s`` (see :meth:`LassoNetPath.predict`).
 
@@ -233,10 +256,13 @@ class CVLassoNet:
         s : str, float or list, default "lambda_min"
             As in :meth:`coef`. (glmnet's ``predict.cv.glmnet`` defaults to ``lambda.1se``;
             pass ``s="lambda_1se"`` for the sparser model.)
-        type : {"link", "response", "class"}
-            Linear predictor, mean response (probabilities) or class labels.
+        type : {"link", "response", "class", "survival"}
+            Linear predictor, mean response (probabilities; relative risk for cox), class
+            labels, or survival probabilities at ``times`` (cox).
         newoffset : array-like or str, optional
             Required when the fit used an offset.
+        times, newstrata : optional
+            ``type="survival"`` (see :meth:`LassoNetPath.predict`).
 
         Returns
         -------
@@ -252,7 +278,14 @@ class CVLassoNet:
         >>> cv.predict(df.head(2)).shape
         (2,)
         """
-        return self.path.predict(newdata, s=self._s(s), type=type, newoffset=newoffset)
+        return self.path.predict(
+            newdata,
+            s=self._s(s),
+            type=type,
+            newoffset=newoffset,
+            times=times,
+            newstrata=newstrata,
+        )
 
     def nonzero(self, s: Any = "lambda_1se") -> Any:
         """Names of the terms selected by the full-data fit at ``s``.
@@ -482,16 +515,18 @@ def cv_lassonet(
         As in :func:`lassonetpy.lassonet` (formula or array interface).
     nfolds : int, default 10
         Number of folds, ``3 <= nfolds <= n``; ignored when ``foldid`` is given. Folds are
-        stratified by class for binomial and multinomial.
+        stratified by class for binomial and multinomial, by status for cox.
     foldid : array-like of int, optional
         Fold label of every row of ``data`` (or ``X``); any integer labels, at least 3
         distinct. Use the same ``foldid`` to compare settings on the same folds.
-    type_measure : {"default", "deviance", "mse", "mae", "class", "auc"}
+    type_measure : {"default", "deviance", "mse", "mae", "class", "auc", "C"}
         Error measure (``"default"``: deviance, which is the mean squared error for gaussian).
         Valid choices depend on the family (:func:`lassonetpy.report.measures.measures_for`). As in
         glmnet, ``"auc"`` with fewer than 10 observations per fold falls back to deviance
         (with a warning), and fewer than 3 observations per fold switch to observation-level
-        errors (``grouped=False``).
+        errors (``grouped=False``). Cox: the partial-likelihood deviance in glmnet's grouped
+        form, or ``"C"``, Harrell's C-index (see :mod:`lassonetpy.report.cox_measures`);
+        folds are stratified on status, and a fold without an event is left out (warning).
     keep : bool, default False
         Keep the out-of-fold predictions (``fit_preval``).
     seed : int, optional
@@ -633,15 +668,31 @@ def _cv_plan(
             file=sys.stderr,
         )
     n = prep.X.shape[0]
+    fam = get_family(prep.family)  # with its settings (e.g. the tie method of cox)
     info = fam.prepare(prep.y, prep.weights)
     y_enc = info.y if info.classes is not None else info.center + info.scale * info.y
 
+    # stratified folds: by class, or by status for cox (every fold gets its share of events)
+    codes = info.y if info.classes is not None else (info.y[:, 1] if is_cox(fam) else None)
     fid = (
-        make_folds(n, nfolds, y_codes=info.y if info.classes is not None else None, seed=seed)
+        make_folds(n, nfolds, y_codes=codes, seed=seed)
         if foldid is None
         else _user_foldid(foldid, prep)
     )
     K = int(fid.max())
+    if is_cox(fam):
+        check_cox_folds(info.y[:, 1], fid, prep.weights)
+    if foldid is None and info.classes is not None:
+        counts = np.bincount(np.asarray(info.y, dtype=np.int64), minlength=len(info.classes))
+        if counts.min() < K:
+            rare = int(np.argmin(counts))
+            warnings.warn(
+                f"`nfolds` = {K} is more than the {int(counts[rare])} row(s) of the smallest "
+                f"class {info.classes.tolist()[rare]!r}: some folds hold none of it, so their errors do "
+                f"not measure it. Use nfolds <= {int(counts[rare])}, or give `foldid`.",
+                LassoNetWarning,
+                stacklevel=3,
+            )
     if measure == "auc" and n / K < 10:
         warnings.warn(
             "Too few (< 10) observations per fold for type_measure='auc'; changed "
@@ -650,7 +701,8 @@ def _cv_plan(
             stacklevel=3,
         )
         measure = "deviance"
-    grouped = not (n / K < 3 and MEASURES[measure].per_observation)
+    # cox: always grouped (glmnet's cv.coxnet enforces it)
+    grouped = is_cox(fam) or not (n / K < 3 and MEASURES[measure].per_observation)
     if not grouped:
         warnings.warn(
             f"Option grouped=False enforced in {name}, since < 3 observations "
@@ -686,12 +738,15 @@ def _cv_from_result(
     """
     prep, fid, measure, grouped = plan.prep, plan.foldid, plan.measure, plan.grouped
     t_fit = time.perf_counter()
-    pred = _oof_predictions(prep, result, fid)
     fam_name = family_name(plan.family)
-    if grouped:
+    if is_cox(plan.family):  # partial likelihood: every fold model on all rows
+        errs, fw, pred = cox_cv_errors(measure, prep, result, fid, plan.family.ties)
+    elif grouped:
+        pred = _oof_predictions(prep, result, fid)
         errs = fold_errors(measure, plan.y_enc, pred, fid, prep.weights, fam_name)
         fw = fold_weight_sums(fid, prep.weights)
     else:
+        pred = _oof_predictions(prep, result, fid)
         errs = pointwise(measure, fam_name, plan.y_enc, pred).T
         fw = np.ones(prep.X.shape[0]) if prep.weights is None else prep.weights
     stats = cv_summary(errs, fw)

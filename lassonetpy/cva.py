@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _pickling
 from .cv import CVLassoNet, _calls, _cv_from_result, _cv_plan
 from .engine import take_models
 from .engine.parallel import fit_batch
@@ -158,6 +159,12 @@ class CVALassoNet:
                 "lambda_1se": [c.lambda_1se for c in self.cv],
             }
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _pickling.getstate(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        _pickling.setstate(self, state)
 
     def __repr__(self) -> str:
         return self._text()

@@ -19,6 +19,9 @@ __all__ = [
     "NotOnPathError",
     "ConvergenceError",
     "FormulaError",
+    "FileFormatError",
+    "FileMissingError",
+    "SaveError",
     "LassoNetWarning",
     "ConvergenceWarning",
 ]
@@ -56,6 +59,20 @@ class FormulaError(InputError):
     """A model formula cannot be evaluated on the data."""
 
 
+class FileFormatError(InputError):
+    """A file given to :func:`lassonetpy.load` is not a saved path: another kind of file, a
+    truncated or damaged one, or one written in a newer format version."""
+
+
+class FileMissingError(LassoNetError, FileNotFoundError):
+    """A file to read does not exist."""
+
+
+class SaveError(LassoNetError, OSError):
+    """A path could not be written (missing or unwritable directory, disk full, ...); no file
+    is left behind."""
+
+
 class ConvergenceError(LassoNetError, RuntimeError):
     """Training diverged (non-finite loss); the message says what to try."""
 
@@ -68,8 +85,22 @@ class ConvergenceWarning(LassoNetWarning):
     """Some lambda steps hit their epoch limit before the convergence test passed."""
 
 
+class _Text(str):
+    """Text shown as is (unquoted) in the ``got ...`` part of :func:`bad_value`."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
+    """One line: a large array or frame by its type and shape, anything else by its repr."""
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) and (len(shape) > 1 or (shape and shape[0] > 10)):
+        dtype = getattr(value, "dtype", None)
+        kind = type(value).__name__
+        text = f"<{kind} of shape {shape}" + (f", dtype {dtype}>" if dtype is not None else ">")
+    else:
+        text = " ".join(repr(value).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

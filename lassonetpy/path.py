@@ -16,13 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _pickling
 from . import unsupervised as _unsupervised
 from .engine import PathResult
 from .errors import bad_value
 from .formula import newdata as _predict
 from .formula.design import DesignSpec
+from .report import exit_plot as exits
 from .report import path_plot as plotting
 from .report import printing
+from .survival import BaselineHazard
 
 __all__ = ["LassoNetPath"]
 
@@ -69,6 +72,9 @@ class LassoNetPath:
         Seconds spent on the dense fit, the path and in total.
     design : DesignSpec or None
         Replays the formula on new data (None for the array interface).
+    baseline : BaselineHazard or None
+        Cox fits: Breslow's baseline cumulative hazard at every path point (for survival
+        curves; see :meth:`baseline_hazard`).
 
     Examples
     --------
@@ -93,6 +99,7 @@ class LassoNetPath:
     has_offset: bool
     settings: Mapping[str, Any]
     _result: PathResult
+    baseline: BaselineHazard | None = None
     # the prepared training data (formula.inputs.Prepared), for relax(); not saved
     _train: Any = field(default=None, repr=False, compare=False)
 
@@ -228,6 +235,14 @@ class LassoNetPath:
     def __len__(self) -> int:
         return len(self.lambdas)
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = _pickling.getstate(self)
+        state["_train"] = None  # the training data stay out of pickles (as out of save())
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        _pickling.setstate(self, state)
+
     def __repr__(self) -> str:
         return printing.format_path(self)
 
@@ -251,8 +266,8 @@ class LassoNetPath:
         Returns
         -------
         pandas.DataFrame
-            Rows ``"(Intercept)"`` and the column names; one column per requested fit,
-            labelled ``"s<i>"`` with ``i`` the path index. Multi-output families
+            Rows ``"(Intercept)"`` (not for cox, which has none) and the column names; one
+            column per requested fit, labelled ``"s<i>"`` with ``i`` the path index. Multi-output families
             (multinomial, mgaussian) stack one block per output: the row index is a
             MultiIndex ``(output, coefficient)``, so ``coef().loc["setosa"]`` is one block.
             For binomial the coefficients are those of the log-odds of ``classes[1]``.
@@ -270,9 +285,10 @@ class LassoNetPath:
         True
         """
         idx, _ = self._indices(s, df)
-        rows = ["(Intercept)", *self.column_names]
+        icpt = bool(getattr(self._result.family, "intercept", True))  # no intercept for cox
+        rows = ["(Intercept)"] * icpt + list(self.column_names)
         blocks = [
-            np.column_stack([np.r_[self.a0[i, o], self.beta[i, o]] for i in idx])
+            np.column_stack([np.r_[self.a0[i, o : o + icpt], self.beta[i, o]] for i in idx])
             for o in range(self.beta.shape[1])
         ]
         labels = [f"s{i}" for i in idx]
@@ -339,9 +355,51 @@ class LassoNetPath:
         imp = pd.Series(out, index=pd.Index(self.term_names, name="term"), name="lambda_leave")
         return imp.sort_values(ascending=False, kind="stable")
 
+    def footprint(self) -> pd.DataFrame:
+        """Each term's first-layer footprint along the path, ``||theta_g|| + ||W0_g||``.
+
+        ``theta_g`` are the term's skip weights and ``W0_g`` its first-hidden-layer weights
+        (Frobenius norms, standardised units). Unlike the skip weights alone, which shrink
+        long before a term leaves, it stays away from zero while the network still uses
+        the term, and is exactly zero once it has left (the hierarchy constraint).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per path point (``"s<i>"``), one column per term.
+
+        Examples
+        --------
+        >>> from lassonetpy import lassonet
+        >>> from lassonetpy.datasets import load_boston
+        >>> fit = lassonet("medv ~ .", load_boston(), hidden=(8,), nlambda=10, seed=0,
+        ...                verbose=False)
+        >>> fp = fit.footprint()
+        >>> fp.shape == (len(fit), 12), bool(((fp > 0) == fit.term_selected).all().all())
+        (True, True)
+        """
+        n_out = int(self._result.response.n_outputs)
+        out = np.zeros((len(self), len(self.groups)))
+        for i, state in enumerate(self._result.states):
+            first = state.full_first(0)[0].double().numpy()  # (outputs + units, columns)
+            for t, g in enumerate(self.groups):
+                cols = list(g)
+                out[i, t] = np.linalg.norm(first[:n_out, cols]) + np.linalg.norm(
+                    first[n_out:, cols]
+                )
+        index = pd.Index([f"s{i}" for i in range(len(self))], name="point")
+        return pd.DataFrame(out, index=index, columns=pd.Index(self.term_names, name="term"))
+
     # ------------------------------------------------------------------ prediction
     def predict(
-        self, newdata: Any, s: Any = None, df: Any = None, type: str = "link", newoffset: Any = None
+        self,
+        newdata: Any,
+        s: Any = None,
+        df: Any = None,
+        type: str = "link",
+        newoffset: Any = None,
+        times: Any = None,
+        newstrata: Any = None,
     ) -> Any:
         """Predict from the fits on the path.
 
@@ -353,11 +411,19 @@ class LassoNetPath:
             the columns of ``X`` (or a DataFrame with its column names).
         s, df : optional
             As in :meth:`coef` (default: every lambda).
-        type : {"link", "response", "class"}
-            Linear predictor, mean response (probabilities for classification), or class
-            labels (binomial, multinomial).
+        type : {"link", "response", "class", "survival"}
+            Linear predictor, mean response (probabilities for classification; the relative
+            risk ``exp(link)`` for cox), class labels (binomial, multinomial), or survival
+            probabilities at ``times`` (cox: ``exp(-H0(t) exp(link))`` with Breslow's
+            baseline ``H0`` of the row's stratum). The cox link has no intercept: at ``M = 0``
+            it is ``x @ beta``, as in glmnet.
         newoffset : array-like or str, optional
             Required when the fit used an offset (a column name of ``newdata`` is allowed).
+        times : array-like, optional
+            ``type="survival"``: the times (required).
+        newstrata : array-like, optional
+            ``type="survival"`` for a stratified array fit: the stratum of each row (formula
+            fits read the ``strata(...)`` columns of ``newdata``).
 
         Returns
         -------
@@ -366,7 +432,9 @@ class LassoNetPath:
             One fit: a Series (or ndarray (n,)), or a DataFrame with one column per output
             (ndarray (n, n_outputs)). Several fits: columns ``"s<i>"`` (ndarray (n, k)), with
             a column MultiIndex ``(s<i>, output)`` for several outputs (ndarray
-            (n, n_outputs, k)).
+            (n, n_outputs, k)). ``type="survival"``: one row per row of ``newdata`` and one
+            column per time (a column MultiIndex ``(s<i>, time)`` for several fits; ndarray
+            (n, len(times)) or (n, len(times), k)).
 
         Examples
         --------
@@ -382,7 +450,33 @@ class LassoNetPath:
         """
         if self.family == "reconstruction":  # only the columns the fits use are needed
             newdata = _unsupervised.fill_unselected(self, newdata, self._indices(s, df)[0])
-        return _predict.predict(self, newdata, s, df, type, newoffset)
+        return _predict.predict(self, newdata, s, df, type, newoffset, times, newstrata)
+
+    def baseline_hazard(self, s: Any = None, df: Any = None) -> pd.DataFrame:
+        """Breslow's baseline cumulative hazard of a cox fit (R's ``basehaz``).
+
+        Parameters
+        ----------
+        s, df : optional
+            One fit, as in :meth:`coef` (default: the dense fit, ``s=0``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``time``, ``cumhaz`` (including the jump at ``time``) and ``strata``
+            (stratified fits), one row per event time.
+
+        Examples
+        --------
+        >>> from lassonetpy import lassonet
+        >>> from lassonetpy.datasets import load_veteran
+        >>> fit = lassonet("Surv(time, status) ~ .", load_veteran(), family="cox",
+        ...                hidden=(8,), nlambda=5, seed=0, verbose=False)
+        >>> h = fit.baseline_hazard(s=0)
+        >>> h.columns.tolist(), bool(h["cumhaz"].is_monotonic_increasing)
+        (['time', 'cumhaz'], True)
+        """
+        return _predict.baseline_table(self, 0 if s is None and df is None else s, df)
 
     # ------------------------------------------------------------------ reports
     def summary(self) -> printing.PathSummary:
@@ -405,23 +499,32 @@ class LassoNetPath:
         """
         return printing.format_summary(self)
 
-    def plot(self, xvar: str = "lambda", label: bool = False, ax: Any = None) -> Any:
-        """Coefficient paths, like glmnet's ``plot.glmnet``.
+    def plot(
+        self, xvar: str = "lambda", label: bool | int = False, ax: Any = None, yvar: str = "coef"
+    ) -> Any:
+        """Coefficient paths, like glmnet's ``plot.glmnet``, or where each term leaves.
 
         Parameters
         ----------
         xvar : {"lambda", "norm", "dev"}
             x axis: log lambda (the dense fit, lambda = 0, is drawn at the left edge behind a
             dotted line), L1 norm of the coefficients, or fraction of deviance explained.
-        label : bool
-            Write the column names at the ends of the lines.
+        label : bool or int
+            ``"coef"``: write the column names at the ends of the lines. ``"importance"``:
+            name the terms above the plot at their exits (True: all up to 20 terms, else
+            the 10 that leave last; an integer k: the last k).
         ax : matplotlib Axes, optional
             Where to draw (a new figure by default).
+        yvar : {"coef", "importance"}
+            ``"coef"``: the skip-layer coefficients. ``"importance"``: each term's
+            first-layer footprint (:meth:`footprint`) as a share of its largest value, so
+            every term's exit is visible; its exit is marked on the x axis.
 
         Returns
         -------
         matplotlib.axes.Axes
-            The main axes; the number of selected terms is on a twin top axis.
+            The main axes (for ``"coef"`` the number of selected terms is on a twin top
+            axis).
 
         Examples
         --------
@@ -434,8 +537,15 @@ class LassoNetPath:
         >>> ax = fit.plot(label=True)
         >>> len(ax.lines) >= 12
         True
+        >>> ax = fit.plot(yvar="importance", label=True)
+        >>> len([t for t in ax.texts if (t.get_gid() or "").startswith("label:")])
+        12
         """
-        return plotting.plot_path(self, xvar=xvar, label=label, ax=ax)
+        if yvar == "importance":
+            return exits.plot_exits(self, xvar=xvar, label=label, ax=ax)
+        if yvar != "coef":
+            raise bad_value("yvar", "'coef' or 'importance'", yvar)
+        return plotting.plot_path(self, xvar=xvar, label=bool(label), ax=ax)
 
     def plot_importance(self, top: int | None = None, ax: Any = None) -> Any:
         """Horizontal bars: the lambda at which each term leaves the path (log scale).

@@ -9,13 +9,23 @@ settings are JSON. :func:`load` reads it with ``torch.load(..., weights_only=Tru
 Format 2 stores each path point's network in the compact form of
 :class:`~lassonetpy.engine.states.PathState`: ``state.<i>.columns`` (the input columns kept) and
 ``state.<i>.0`` the first layer on those columns only, then the other tensors as in format 1.
-Format 1 files (full ``first`` tensors, no ``columns``) are still read.
+Format 1 files (full ``first`` tensors, no ``columns``) are still read. Files also record the
+lassonetpy version that wrote them (``"written_by"``, since 0.1.0; older readers ignore it).
+
+Safety: :func:`save_path` writes a temporary file in the destination's directory and renames
+it over the destination (``os.replace``, atomic on POSIX and Windows), so an interrupted or
+failed save leaves the previous file intact and no partial file behind. :func:`load` checks
+the zip archive's CRC-32 checksums before reading (``torch.load`` reads damaged tensor data
+without noticing) and says what is wrong: not a saved path, truncated, damaged, or written in
+a newer format version.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
+import zipfile
 from dataclasses import fields
 from typing import Any
 
@@ -24,15 +34,17 @@ import torch
 
 from .engine import PathResult
 from .engine.states import PathState
-from .errors import InputError
+from .errors import FileFormatError, FileMissingError, InputTypeError, SaveError, bad_value
 from .families import ResponseInfo, get_family
 from .formula.design import DesignSpec
 from .path import LassoNetPath
+from .survival import BaselineHazard
 
 __all__ = ["save_path", "load"]
 
-FORMAT = "lassonetpy-path/2"
-READABLE = ("lassonetpy-path/1", FORMAT)
+_PREFIX = "lassonetpy-path/"
+FORMAT = _PREFIX + "2"
+READABLE = (_PREFIX + "1", FORMAT)
 _META = (
     "call",
     "column_names",
@@ -70,7 +82,14 @@ def save_path(obj: LassoNetPath, file: str | os.PathLike) -> None:
     obj : LassoNetPath
         The path to save.
     file : str or path-like
-        Destination file.
+        Destination file. Written atomically: a temporary file in the same directory is
+        renamed over it, so a failure never leaves a partial file.
+
+    Raises
+    ------
+    SaveError
+        The directory does not exist or is not writable, or writing failed (e.g. disk full);
+        an existing file of that name is then unchanged.
     """
     r = obj._result
     tensors: dict[str, torch.Tensor] = {}
@@ -100,9 +119,15 @@ def save_path(obj: LassoNetPath, file: str | os.PathLike) -> None:
             else "object",
         }
     )
+    base = obj.baseline
+    if base is not None:  # cox: Breslow's baseline hazard of every path point
+        for name in ("time", "stratum", "cumhaz"):
+            tensors[f"baseline.{name}"] = _tensor(getattr(base, name))
     meta = {
         "format": FORMAT,
         "family": r.family.name,
+        "family_params": _plain(r.family.params()),
+        "baseline_levels": None if base is None else _plain(list(base.levels)),
         "response": {
             "n_outputs": int(resp.n_outputs),
             "classes": classes,
@@ -123,7 +148,131 @@ def save_path(obj: LassoNetPath, file: str | os.PathLike) -> None:
         "settings": _plain(dict(obj.settings)),
         "design": None if obj.design is None else obj.design.to_dict(),
     }
-    torch.save({"format": FORMAT, "meta": json.dumps(meta), "tensors": tensors}, file)
+    from . import __version__
+
+    blob = {
+        "format": FORMAT,
+        "written_by": __version__,
+        "meta": json.dumps(meta),
+        "tensors": tensors,
+    }
+    _write_atomic(blob, file)
+
+
+def _write_atomic(blob: dict[str, Any], file: Any) -> None:
+    """``torch.save`` to a temporary file next to ``file``, then rename it over ``file``.
+
+    The temporary file is opened like any new file (mode 0o666 minus the umask), so the result
+    has the permissions a plain ``open(file, "wb")`` would give. On any failure, including
+    ``KeyboardInterrupt``, the temporary file is removed and ``file`` is left as it was.
+    """
+    try:
+        target = os.path.abspath(os.fspath(file))
+    except TypeError:
+        raise bad_value(
+            "path", "a file name (str or path-like)", file, cls=InputTypeError
+        ) from None
+    folder = os.path.dirname(target)
+    if os.path.isdir(target):
+        raise bad_value("path", "a file name, not a directory", str(file), cls=SaveError)
+    if not os.path.isdir(folder):
+        raise bad_value(
+            "path",
+            "a file in an existing directory",
+            str(file),
+            f"{folder!r} does not exist or is not a directory; create it first.",
+            cls=SaveError,
+        )
+    tmp = os.path.join(folder, f".{os.path.basename(target)}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as err:
+        raise bad_value(
+            "path",
+            "a file in a writable directory",
+            str(file),
+            f"Cannot write in {folder!r} ({err.strerror or err}).",
+            cls=SaveError,
+        ) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save(blob, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException as err:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(err, OSError):
+            raise SaveError(
+                f"`path` could not be written: {str(file)!r} ({err.strerror or err}); no file "
+                "was left behind and an existing file of that name is unchanged."
+            ) from err
+        raise
+
+
+def _version(fmt: Any) -> int | None:
+    """The format version of a ``"lassonetpy-path/<n>"`` tag (None for anything else)."""
+    if isinstance(fmt, str) and fmt.startswith(_PREFIX) and fmt[len(_PREFIX) :].isdigit():
+        return int(fmt[len(_PREFIX) :])
+    return None
+
+
+def _name(file: Any) -> str:
+    return repr(os.fspath(file)) if isinstance(file, (str, os.PathLike)) else "the file object"
+
+
+def _check_archive(file: Any) -> None:
+    """Raise a clear error unless ``file`` is an undamaged zip archive (what torch.save writes)."""
+    name = _name(file)
+    if isinstance(file, (str, os.PathLike)):
+        if not os.path.exists(file):
+            raise FileMissingError(
+                f"`file` must be an existing file; got {name}, which does not exist."
+            )
+        if os.path.isdir(file):
+            raise bad_value(
+                "file",
+                "a file saved with .save(), not a directory",
+                os.fspath(file),
+                cls=FileFormatError,
+            )
+        with open(file, "rb") as fh:
+            head = fh.read(4)
+    elif hasattr(file, "read") and hasattr(file, "seek"):
+        head = file.read(4)
+        file.seek(0)
+    else:
+        raise bad_value(
+            "file",
+            "a file name (str or path-like) or a binary file object",
+            file,
+            cls=InputTypeError,
+        )
+    if head != b"PK\x03\x04":
+        raise FileFormatError(
+            f"`file` must be a lassonetpy path saved with .save(); {name} is not a lassonetpy "
+            f"model file (not a zip archive of tensors: it starts with {bytes(head)!r})."
+        )
+    try:
+        with zipfile.ZipFile(file) as z:
+            bad = z.testzip()
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
+        raise FileFormatError(
+            f"`file` must be a complete lassonetpy path; {name} is truncated or damaged "
+            f"({err}). Save the path again, or copy the file again if it was moved."
+        ) from None
+    finally:
+        if hasattr(file, "seek"):
+            file.seek(0)
+    if bad is not None:
+        raise FileFormatError(
+            f"`file` must be an undamaged lassonetpy path; {name} is damaged (the checksum of "
+            f"its record {bad!r} does not match). Save the path again, or copy the file again "
+            "if it was moved."
+        )
 
 
 def load(file: str | os.PathLike) -> LassoNetPath:
@@ -141,8 +290,12 @@ def load(file: str | os.PathLike) -> LassoNetPath:
 
     Raises
     ------
-    InputError
-        The file is not a lassonetpy path, or has a format version this version cannot read.
+    FileMissingError
+        No such file (a ``FileNotFoundError``).
+    FileFormatError
+        The file is not a lassonetpy path, is truncated or damaged (its checksums do not
+        match), or has a format version this lassonetpy cannot read (the message says which
+        version it has and which versions are read).
 
     Examples
     --------
@@ -157,27 +310,51 @@ def load(file: str | os.PathLike) -> LassoNetPath:
     >>> back.call == fit.call and bool((back.lambdas == fit.lambdas).all())
     True
     """
+    _check_archive(file)
     try:
         blob = torch.load(file, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise
     except Exception as err:  # not a torch file, or one holding more than plain data
         first = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
-        raise InputError(
-            f"`file` must be a lassonetpy path saved with .save(); {file!r} could "
+        raise FileFormatError(
+            f"`file` must be a lassonetpy path saved with .save(); {_name(file)} could "
             f"not be read safely ({type(err).__name__}: {first})."
         ) from err
     fmt = blob.get("format") if isinstance(blob, dict) else None
     if fmt not in READABLE:
-        raise InputError(
-            f"`file` must hold format {FORMAT!r} (or an older {READABLE[0]!r}); got {fmt!r} "
-            f"in {file!r}. "
-            + (
-                "It was written by another lassonetpy version; load it with that version."
-                if str(fmt).startswith("lassonetpy-path/")
-                else "Is it a file made by LassoNetPath.save()?"
-            )
+        raise _format_error(fmt, blob, file)
+    try:
+        return _from_blob(blob, fmt)
+    except (KeyError, IndexError, TypeError, ValueError, RuntimeError) as err:
+        raise FileFormatError(
+            f"`file` must be a complete lassonetpy path; {_name(file)} has the right format tag but "
+            f"its content is incomplete or altered ({type(err).__name__}: {err})."
+        ) from err
+
+
+def _format_error(fmt: Any, blob: Any, file: Any) -> FileFormatError:
+    from . import __version__
+
+    version, newest = _version(fmt), _version(FORMAT)
+    if version is None:
+        return FileFormatError(
+            f"`file` must be a lassonetpy path saved with .save(); {_name(file)} holds a torch "
+            f"file with format tag {fmt!r}, not a lassonetpy path."
         )
+    writer = blob.get("written_by")
+    by = f", written by lassonetpy {writer}" if isinstance(writer, str) else ""
+    msg = (
+        f"`file` must be in a format this lassonetpy ({__version__}) reads: versions "
+        f"{_version(READABLE[0])} to {newest} ({READABLE[0]!r} to {FORMAT!r}); got format "
+        f"version {version} in {_name(file)}{by}."
+    )
+    if newest is not None and version > newest:
+        return FileFormatError(
+            msg + " It is newer: upgrade lassonetpy (pip install -U lassonetpy) to load it."
+        )
+    return FileFormatError(msg + " Load it with the lassonetpy that wrote it and save it again.")
+
+
+def _from_blob(blob: dict[str, Any], fmt: str) -> LassoNetPath:
     meta = json.loads(blob["meta"])
     t = blob["tensors"]
     rm, resp = meta["result"], meta["response"]
@@ -210,7 +387,7 @@ def load(file: str | os.PathLike) -> LassoNetPath:
                 )
             )
     result = PathResult(
-        family=get_family(meta["family"]),
+        family=get_family(meta["family"], **meta.get("family_params", {})),
         response=info,
         hidden=tuple(rm["hidden"]),
         groups=rm["groups"],
@@ -219,6 +396,12 @@ def load(file: str | os.PathLike) -> LassoNetPath:
         **{name: t[f"result.{name}"].numpy() for name in rm["arrays"]},
     )
     design = None if meta["design"] is None else DesignSpec.from_dict(meta["design"])
+    baseline = None
+    if meta.get("baseline_levels") is not None:
+        baseline = BaselineHazard(
+            levels=tuple(meta["baseline_levels"]),
+            **{k: t[f"baseline.{k}"].numpy() for k in ("time", "stratum", "cumhaz")},
+        )
     return LassoNetPath._from_result(
-        result, 0, design=design, settings=meta["settings"], **meta["path"]
+        result, 0, design=design, settings=meta["settings"], baseline=baseline, **meta["path"]
     )

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _pickling
 from .api import _format_call, lassonet
 from .engine.checks import check_number
 from .engine.parallel import fit_batch
@@ -281,6 +282,12 @@ class StabilitySelection:
             index=pd.Index(np.array(self.lambdas), name="lambda"),
             columns=list(self.term_names),
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _pickling.getstate(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        _pickling.setstate(self, state)
 
     def __repr__(self) -> str:
         return self._text()

@@ -27,6 +27,7 @@ from lassonetpy.datasets import (
     list_datasets,
     load_boston,
     load_doctorvisits,
+    load_gbsg2,
     load_mice_protein,
     load_spam,
     load_veteran,
@@ -39,6 +40,7 @@ LOADERS = {
     "doctorvisits": load_doctorvisits,
     "veteran": load_veteran,
     "spam": load_spam,
+    "gbsg2": load_gbsg2,
 }
 
 # Documented changes with respect to the source CSV: column -> categorical levels, in order.
@@ -56,6 +58,7 @@ CATEGORICALS = {
     },
     "veteran": {"celltype": ["squamous", "smallcell", "adeno", "large"]},
     "spam": {"type": ["nonspam", "spam"]},
+    "gbsg2": {"horTh": ["no", "yes"], "menostat": ["Pre", "Post"], "tgrade": ["I", "II", "III"]},
 }
 DROPPED = {"boston": ["black"]}
 
@@ -74,7 +77,7 @@ def shared_data() -> Path:
         f"Original data folder not found: {default} does not exist and LASSONETPY_SHARED_DATA "
         f"is {'unset' if not env else repr(env) + ' (not a directory)'}. Point "
         "LASSONETPY_SHARED_DATA to the shared/data folder that holds mice_protein.csv, "
-        "boston.csv, doctorvisits.csv, veteran.csv, spam.csv and SHA256SUMS.",
+        "boston.csv, doctorvisits.csv, veteran.csv, spam.csv, gbsg2.csv and SHA256SUMS.",
         pytrace=False,
     )
 
@@ -106,7 +109,7 @@ def test_source_file_is_intact(name, shared_data, source_sums):
     assert _sha256(raw) == source_sums[f"{name}.csv"], f"{name}.csv differs from SHA256SUMS"
 
 
-@pytest.mark.parametrize("name", ["mice_protein", "doctorvisits", "veteran", "spam"])
+@pytest.mark.parametrize("name", ["mice_protein", "doctorvisits", "veteran", "spam", "gbsg2"])
 def test_shipped_file_is_byte_identical_to_source(name, source_sums):
     assert _sha256(_shipped_bytes(name)) == source_sums[f"{name}.csv"]
 
@@ -159,6 +162,7 @@ def test_list_datasets_matches_loaders():
         "doctorvisits": "count",
         "veteran": "survival",
         "spam": "binary",
+        "gbsg2": "survival",
     }
     tab.loc[0, "rows"] = -1  # a fresh table each call
     assert list_datasets().loc[0, "rows"] == 1080
@@ -298,6 +302,20 @@ def test_veteran():
     assert df["trt"].value_counts().to_dict() == {1: 69, 2: 68}
     assert set(df["prior"]) == {0, 10}
     assert (df["time"] > 0).all()
+    assert int(df.isna().sum().sum()) == 0
+
+
+def test_gbsg2():
+    df = load_gbsg2()
+    assert df.shape == (686, 10)
+    assert list(df.columns) == [
+        "horTh", "age", "menostat", "tsize", "tgrade", "pnodes", "progrec", "estrec", "time",
+        "cens",
+    ]  # fmt: skip
+    assert df.select_dtypes("number").dtypes.eq(np.int64).all()
+    assert df["cens"].value_counts().to_dict() == {0: 387, 1: 299}
+    assert df["horTh"].value_counts().to_dict() == {"no": 440, "yes": 246}
+    assert (df["time"] > 0).all() and int(df["time"].duplicated().sum()) == 112
     assert int(df.isna().sum().sum()) == 0
 
 

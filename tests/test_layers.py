@@ -1,8 +1,9 @@
 """The package's layers, read from the source (no import): imports point downward only.
 
-errors <- families <- engine <- formula.inputs <- front ends (api, cv, cva, stability, path,
-persist, assess, cli); formula.design, formula.newdata and report are torch-free side layers
-that only the front ends use. See docs/architecture.md.
+errors, survival <- families <- engine <- formula.inputs <- front ends (api, cv, cva, stability,
+path, persist, assess, cli, survfit); formula.design, formula.newdata and report are torch-free
+side layers that only the front ends use; survival (numpy survival arithmetic) is a base layer
+like errors. See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ FRONT = {
     "cli",
     "_demo",
     "__main__",
+    "survfit",
+    "sklearn",
     "unsupervised",
     "relax",
     "relaxed",
@@ -83,8 +86,16 @@ def test_prox_imports_only_torch_numpy_and_errors():
 
 @pytest.mark.parametrize("mod", sorted(m for m in MODULES if _top(m) == "families"))
 def test_families_import_no_higher_layer(mod):
-    bad = {d for d in _inner(MODULES[mod]) if _top(d) not in {"families", "errors"}}
+    bad = {d for d in _inner(MODULES[mod]) if _top(d) not in {"families", "errors", "survival"}}
     assert not bad, f"{mod} imports {bad}"
+
+
+@pytest.mark.parametrize("mod", sorted(m for m in MODULES if _top(m) == "survival"))
+def test_survival_is_a_numpy_base_layer(mod):
+    deps = MODULES[mod]
+    pkgs = {d.split(".")[0] for d in deps if not d.startswith("lassonetpy")}
+    assert pkgs <= {"__future__", "numpy", "typing", "dataclasses", "math"}, pkgs
+    assert {_top(d) for d in _inner(deps)} <= {"errors", "survival"}, deps
 
 
 @pytest.mark.parametrize(

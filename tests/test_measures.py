@@ -75,8 +75,9 @@ def test_family_objects_are_accepted():
         name = "binomial"
 
     assert measures_for(Fam()) == measures_for("binomial")
-    with pytest.raises(FamilyError, match=r"`family` must be one of .*'gaussian'.*got 'cox'"):
-        measures_for("cox")
+    with pytest.raises(FamilyError, match=r"`family` must be one of .*'gaussian'.*got 'weibull'"):
+        measures_for("weibull")
+    assert measures_for("cox") == ("deviance", "C")
 
 
 @pytest.mark.parametrize(
@@ -336,6 +337,9 @@ def test_assess_measures_gives_every_valid_measure(rng, w, family):
     elif family == "multinomial":
         y = rng.integers(0, 3, size=N)
         p = rng.dirichlet(np.ones(3), size=(3, N))
+    elif family == "cox":
+        y = np.column_stack([rng.exponential(size=N), rng.integers(0, 2, size=N)])
+        p = np.exp(rng.normal(size=(3, N)))
     else:
         y = rng.normal(size=(N, 2))
         p = rng.normal(size=(3, N, 2))

@@ -26,10 +26,13 @@ def test_the_two_commands_open_the_readme_and_ci_runs_the_test_command():
     commands = [ln.split("#")[0].strip() for ln in first_block.group(1).splitlines()]
     assert commands[:2] == ["./run demo", "./run test"]
     ci = (REPO / ".ci" / "run").read_text()
-    assert [ln.strip() for ln in ci.splitlines() if ln.strip().startswith("./run")] == [
-        "./run test"
-    ]
     run = (REPO / "run").read_text()
+    # CI runs the README's test command first, then builds the documentation site
+    assert [ln.strip() for ln in ci.splitlines() if ln.strip().startswith("./run")] == [
+        "./run test",
+        "./run docs",
+    ]
+    assert re.search(r"^\s*docs\)(.*?)sphinx -W", run, flags=re.M | re.S)
     assert re.search(r"^\s*demo\)\s.*lassonetpy\.cli demo", run, flags=re.M)
     test_branch = re.search(r"^\s*test\)(.*?);;", run, flags=re.M | re.S)
     assert test_branch is not None and "pytest" in test_branch.group(1)

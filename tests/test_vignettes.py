@@ -1,25 +1,29 @@
-"""Every vignette runs (quick settings) and renders to HTML with its figures, so none can rot.
+"""Every vignette runs as a notebook (quick settings) and renders, so none can rot; the
+shipped notebooks are valid, executed notebooks.
 
-``vignettes/render.py`` executes the cells in order in one namespace; any exception fails
-the test with the vignette name and the cell's line. Quick settings
-(``LASSONETPY_VIGNETTE_QUICK=1``: tiny networks, short paths) keep the three under a minute.
+``docs/render_vignettes.py`` reads each ``vignettes/*.py`` (jupytext percent format),
+executes it with nbclient in a fresh kernel and converts it with nbconvert. Quick settings
+(``LASSONETPY_VIGNETTE_QUICK=1``: tiny networks, short paths) keep each under ~20 s.
 """
 
 from __future__ import annotations
 
+import base64
 import importlib.util
-import re
 import sys
 from pathlib import Path
 
 import pytest
 
-VIGNETTES = Path(__file__).resolve().parents[1] / "vignettes"
+nbformat = pytest.importorskip("nbformat")
+
+ROOT = Path(__file__).resolve().parents[1]
+VIGNETTES = ROOT / "vignettes"
 
 
 def _load_renderer():
     spec = importlib.util.spec_from_file_location(
-        "lassonetpy_vignette_render", VIGNETTES / "render.py"
+        "lassonetpy_render_vignettes", ROOT / "docs" / "render_vignettes.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -30,54 +34,71 @@ def _load_renderer():
 
 render = _load_renderer()
 NAMES = render.vignette_names()
-# minimum number of figures each vignette must produce
+# minimum number of figures each vignette must produce (others' vignettes: at least 0)
 FIGURES = {
-    "getting-started": 2,
+    "getting-started": 3,
     "cross-validation": 3,
-    "mice-feature-selection": 1,
+    "mice-feature-selection": 2,
+    "survival": 4,
     "unsupervised": 3,
     "matrix-completion": 1,
 }
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_the_expected_vignettes_exist():
+def _outputs(nb, kind=None):
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for out in cell.get("outputs", []):
+                if kind is None or out.output_type == kind:
+                    yield out
+
+
+def _figures(nb):
+    return [o for o in _outputs(nb) if "image/png" in o.get("data", {})]
+
+
+def test_the_expected_vignettes_exist_and_every_script_is_one():
     assert set(FIGURES) <= set(NAMES), NAMES
+    scripts = {p.stem for p in VIGNETTES.glob("*.py") if not p.name.startswith("_")}
+    assert set(NAMES) == scripts
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_vignette_runs_and_renders(name, tmp_path):
-    html_file = render.render(name, out=tmp_path, quick=True)
-    page = html_file.read_text(encoding="utf-8")
-    assert html_file.name == f"{name}.html"
-    assert "<h1" in page and "quick settings" in page
-    assert 'class="output"' in page  # the code printed something
-    figures = re.findall(r'<img src="([^"]+)"', page)
+def test_vignette_runs_as_a_notebook_and_renders(name, tmp_path):
+    ipynb, html = render.render(name, out=tmp_path, quick=True)
+    assert (ipynb.name, html.name) == (f"{name}.ipynb", f"{name}.html")
+    nb = nbformat.read(str(ipynb), as_version=4)
+    nbformat.validate(nb)
+    assert "quick settings" in nb.cells[-1].source
+    assert not list(_outputs(nb, "error"))
+    assert list(_outputs(nb, "stream")) or list(_outputs(nb, "execute_result"))
+    figures = _figures(nb)
     assert len(figures) >= FIGURES.get(name, 0)
-    for src in figures:
-        png = tmp_path / src
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", src
+    for fig in figures:
+        assert base64.b64decode(fig.data["image/png"])[:8] == PNG
+    page = html.read_text(encoding="utf-8")
+    assert "<h1" in page and page.count("data:image/png;base64,") >= FIGURES.get(name, 0)
     assert "Traceback (most recent call last)" not in page
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_shipped_notebook_is_valid_and_executed(name):
+    """``vignettes/html/<name>.ipynb`` opens in Jupyter: nbformat validates it, every code
+    cell ran (in order, without errors) and the HTML beside it exists."""
+    ipynb = VIGNETTES / "html" / f"{name}.ipynb"
+    assert ipynb.exists(), f"run ./run vignettes {name} and commit vignettes/html/{name}.ipynb"
+    nb = nbformat.read(str(ipynb), as_version=4)
+    nbformat.validate(nb)
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts and counts == list(range(1, len(counts) + 1))
+    assert not list(_outputs(nb, "error"))
+    assert len(_figures(nb)) >= FIGURES.get(name, 0)
+    assert (VIGNETTES / "html" / f"{name}.html").exists()
 
 
 def test_a_failing_cell_names_the_vignette_and_line(tmp_path):
     bad = tmp_path / "broken.py"
     bad.write_text("# %% [markdown]\n# # Broken\n\n# %%\nx = 1\n\n# %%\nraise ValueError('boom')\n")
-    with pytest.raises(RuntimeError, match=r"(?s)'broken', cell at line 8.*line 8.*boom"):
+    with pytest.raises(RuntimeError, match=r"(?s)'broken', cell at line 8 failed.*boom"):
         render.render(str(bad), out=tmp_path / "html")
-
-
-def test_cells_and_markdown():
-    cells = render.parse_cells(
-        '"""doc"""\nimport os\n# %% [markdown]\n# # T\n# - a\n#   b\n# - c\n\n# %%\nos.sep\n'
-    )
-    assert [c.kind for c in cells] == ["code", "markdown", "code"]
-    assert cells[0].source == "import os" and cells[2].line == 10
-    html = render.markdown_to_html(
-        cells[1].source + "\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n\n"
-        "```\nx < 1\n```\n\n> **note** [link](http://x.org)"
-    )
-    assert '<h1 id="t">T</h1>' in html
-    assert "<ul><li>a b</li><li>c</li></ul>" in html
-    assert '<td style="text-align:right">2</td>' in html
-    assert "x &lt; 1" in html
-    assert '<blockquote><p><strong>note</strong> <a href="http://x.org">link</a></p>' in html

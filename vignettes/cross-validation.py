@@ -66,7 +66,7 @@ cv
 
 # %%
 ax = cv.plot()
-ax.set_title("Spam: 10-fold CV" if not QUICK else "Spam: 5-fold CV (quick settings)")
+_ = ax.set_title("Spam: 10-fold CV" if not QUICK else "Spam: 5-fold CV (quick settings)")
 
 # %% [markdown]
 # The chosen lambdas, and what they select. `nonzero`, `coef` and `predict` accept
@@ -194,7 +194,7 @@ for name, c, colour in (
 ax.set_xlabel("Terms selected")
 ax.set_ylabel("CV mean squared error (best at that size)")
 ax.set_title("Boston: LassoNet and the lasso on the same folds")
-ax.legend()
+_ = ax.legend()
 
 # %% [markdown]
 # With one to three terms the two models are about equally good; from there on the

@@ -141,7 +141,20 @@ pd.DataFrame(
 
 # %%
 ax = fit.plot(label=True)
-ax.set_title("Boston: LassoNet coefficient paths")
+_ = ax.set_title("Boston: LassoNet coefficient paths")
+
+# %% [markdown]
+# The skip coefficients shrink long before a term leaves the model: the network keeps
+# using a term while its linear coefficient is already small, so most curves above sit in
+# a flat band near zero and one cannot see where terms leave. `yvar="importance"` draws
+# instead each term's whole first-layer footprint, `||theta_g|| + ||W0_g||`, as a share of
+# its largest value on the path: every curve falls to zero exactly where its term leaves.
+# A dot on the axis marks each exit (the lambda of `importance()`), and the names stand
+# above the plot at their exits. (With many terms, `label=k` names only the last `k` to
+# leave.)
+
+# %%
+ax = fit.plot(yvar="importance", label=True)
 
 # %% [markdown]
 # `plot_importance()` draws `importance()` as bars on a log-lambda axis. (`plot` also takes

@@ -10,6 +10,8 @@ DataFrame on every call. You can change the result freely; the next call is unaf
 - :func:`load_doctorvisits`: 5190 x 12, Poisson (count) regression of ``visits``.
 - :func:`load_veteran`: 137 x 8, survival (Cox) with ``time`` and ``status``.
 - :func:`load_spam`: 4601 x 58, binary classification of ``type``.
+- :func:`load_gbsg2`: 686 x 10, survival (Cox) with ``time`` and ``cens`` (German Breast Cancer
+  Study Group 2).
 
 :func:`list_datasets` returns this list as a DataFrame. Apart from the documented changes
 (the ``black`` column is removed from Boston, and string columns become categoricals), the
@@ -37,6 +39,7 @@ __all__ = [
     "load_doctorvisits",
     "load_veteran",
     "load_spam",
+    "load_gbsg2",
 ]
 
 #: The 77 protein expression columns of :func:`load_mice_protein`, in file order.
@@ -64,6 +67,7 @@ _REGISTRY: tuple[tuple[str, str, int, int, str, str, str], ...] = (
     ("doctorvisits", "load_doctorvisits", 5190, 12, "count", "visits", "GPL-2 | GPL-3 (R AER)"),
     ("veteran", "load_veteran", 137, 8, "survival", "time, status", "LGPL (>= 2) (R survival)"),
     ("spam", "load_spam", 4601, 58, "binary", "type", "GPL-2 (R kernlab); UCI CC BY 4.0"),
+    ("gbsg2", "load_gbsg2", 686, 10, "survival", "time, cens", "GPL-3 (R TH.data)"),
 )
 
 
@@ -113,7 +117,7 @@ def list_datasets() -> pd.DataFrame:
     --------
     >>> tab = list_datasets()
     >>> tab["name"].tolist()
-    ['mice_protein', 'boston', 'doctorvisits', 'veteran', 'spam']
+    ['mice_protein', 'boston', 'doctorvisits', 'veteran', 'spam', 'gbsg2']
     >>> tab.loc[tab["name"] == "veteran", ["rows", "columns", "task"]].values.tolist()
     [[137, 8, 'survival']]
     """
@@ -454,4 +458,61 @@ def load_spam() -> pd.DataFrame:
     """
     df = _read_csv("spam.csv.gz")
     _as_categorical(df, "type", ["nonspam", "spam"])
+    return df
+
+
+def load_gbsg2() -> pd.DataFrame:
+    """German Breast Cancer Study Group 2: recurrence-free survival (``time``, ``cens``).
+
+    686 women with node-positive breast cancer in a randomised trial of hormonal therapy
+    (Schumacher et al., 1994), followed for recurrence or death. A standard dataset for Cox
+    regression with tied times (112 rows share a time with an earlier row) and a natural
+    stratification variable (``horTh`` or ``menostat``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        686 rows and 10 columns, no missing values:
+
+        horTh : categorical, levels ``["no", "yes"]``
+            Hormonal therapy (246 yes).
+        age : int64
+            Age in years (21 to 80).
+        menostat : categorical, levels ``["Pre", "Post"]``
+            Menopausal status (R's level order).
+        tsize : int64
+            Tumour size in mm.
+        tgrade : categorical, levels ``["I", "II", "III"]``
+            Tumour grade (ordered in R; an unordered categorical here).
+        pnodes : int64
+            Number of positive lymph nodes (1 to 51).
+        progrec : int64
+            Progesterone receptor, fmol/l.
+        estrec : int64
+            Oestrogen receptor, fmol/l.
+        time : int64
+            **Response.** Recurrence-free survival or censoring time, in days (8 to 2659).
+        cens : int64
+            **Response.** Event indicator: 1 = recurrence or death (299 women), 0 = censored.
+
+    Notes
+    -----
+    **Origin.** R package ``TH.data`` 1.1-1, ``data(GBSG2)`` (Debian ``r-cran-th.data``),
+    exported with ``write.csv``. Schumacher M, Bastert G, Bojar H, et al. (1994). Randomized
+    2 x 2 trial evaluating hormonal treatment and the duration of chemotherapy in node-positive
+    breast cancer patients. *Journal of Clinical Oncology* 12, 2086-2093.
+
+    **License.** Distributed in ``TH.data`` under GPL-3.
+
+    Examples
+    --------
+    >>> df = load_gbsg2(); df.shape
+    (686, 10)
+    >>> int(df["cens"].sum()), list(df["tgrade"].cat.categories)
+    (299, ['I', 'II', 'III'])
+    """
+    df = _read_csv("gbsg2.csv.gz")
+    _as_categorical(df, "horTh", ["no", "yes"])
+    _as_categorical(df, "menostat", ["Pre", "Post"])
+    _as_categorical(df, "tgrade", ["I", "II", "III"])
     return df

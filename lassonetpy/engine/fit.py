@@ -265,6 +265,8 @@ def _dense_phase(
         inits.append(init_params(1, s.d, s.hidden, O, generator=g, dtype=dt, device=dev))
     p = inits[0].like([torch.cat(ts, 0) for ts in zip(*(q.tensors() for q in inits))])
     with torch.no_grad():
+        if s.rows.constant.any():  # constant columns stay out of every model (rows.standardize)
+            p.first[:, :, torch.as_tensor(np.flatnonzero(s.rows.constant), device=dev)] = 0
         (eta_sum,) = summed_over_rows(p, prob, [lambda eta, y, w: eta.sum(1)], offset=False)
         p.biases[-1] = p.biases[-1] + eta0 - eta_sum / s.n
     bar.update(0, "dense fit")

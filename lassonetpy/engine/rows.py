@@ -74,6 +74,7 @@ class ChunkedRows:
         self.chunk_rows = int(chunk_rows or max(1, CHUNK_BYTES // (4 * self.d)))
         self.center = np.zeros(self.d)
         self.scale = np.ones(self.d)
+        self.constant = np.zeros(self.d, dtype=bool)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -101,12 +102,17 @@ class ChunkedRows:
             z = self._raw(a, b) - shift
             s1 += ww[a:b] @ z
             s2 += ww[a:b] @ (z * z)
-        if not on:
-            return
         mu = shift + s1
         sd = np.sqrt(np.maximum(s2 - s1 * s1, 0.0))
+        # A constant column carries no information (glmnet leaves it out): it is centred even
+        # without standardisation, so it is exactly 0 and its weights, which start at 0
+        # (fit._dense_phase), never get a gradient.
+        self.constant = ~(sd > 1e-12 * np.maximum(1.0, np.abs(mu)))
+        if not on:
+            self.center = np.where(self.constant, mu, 0.0)
+            return
         self.center = mu
-        self.scale = np.where(sd > 1e-12 * np.maximum(1.0, np.abs(mu)), sd, 1.0)
+        self.scale = np.where(self.constant, 1.0, sd)
 
     def materialize(self) -> torch.Tensor:
         """All rows, standardised, as one (n, d) tensor on the device (filled block by block)."""

@@ -240,6 +240,22 @@ def validate(
     if n_y != n:
         raise bad_value("y", f"of length n = {n} (the rows of X)", f"length {n_y}")
     info = fam.prepare(y, w)
+    if not fam.row_separable:  # e.g. Cox: a risk set spans all rows of a model
+        if out_of_core:
+            raise bad_value(
+                "X",
+                f"an in-memory matrix for family {fam.name!r}",
+                f"an on-disk array ({type(X).__name__})",
+                "Its loss is not a sum over rows, so it cannot be computed block by block; "
+                "load X into memory (np.asarray(X)).",
+            )
+        if batch_size is not None and batch_size < n:
+            raise bad_value(
+                "batch_size",
+                f"None (full batch) for family {fam.name!r}",
+                batch_size,
+                "Its loss is not a sum over rows: a mini-batch is not an estimate of it.",
+            )
     mk = _masks(masks, n)
     B = mk.shape[0]
     Mv = _check_M(M, B)

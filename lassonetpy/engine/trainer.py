@@ -348,7 +348,7 @@ def train_lambda(
     p: Params,
     prob: Problem,
     cfg: TrainConfig,
-    lam: float,
+    lam: float | torch.Tensor,
     state: LambdaState,
     alive: torch.Tensor,
 ) -> tuple[Params, torch.Tensor, torch.Tensor]:
@@ -358,7 +358,8 @@ def train_lambda(
     applies Hier-Prox to ``(theta, W0)`` (FISTA with a fixed momentum ``beta``). Its fixed
     points are the stationary points of the penalised objective; a proximal step after a
     plain momentum-SGD step (as in the official package) would instead solve the problem
-    for ``lambda * (1 - momentum)``. ``alive`` (B,) marks models that still have features to
+    for ``lambda * (1 - momentum)``. ``lam`` is one lambda for every model or a (B,) tensor,
+    one per model. ``alive`` (B,) marks models that still have features to
     lose; the others are skipped. Returns new parameters, the epochs used (B,) and a
     converged flag (B,).
     """
@@ -372,7 +373,7 @@ def _train_lambda_full(
     p: Params,
     prob: Problem,
     cfg: TrainConfig,
-    lam: float,
+    lam: float | torch.Tensor,
     state: LambdaState,
     alive: torch.Tensor,
 ) -> tuple[Params, torch.Tensor, torch.Tensor]:
@@ -388,6 +389,7 @@ def _train_lambda_full(
     """
     B = p.n_models
     dev = p.first.device
+    lam = _lam_vector(lam, p)
     # results, written as models finish; they stay the caller's tensors (read only) until the
     # first partial write, so a batch whose models finish together copies nothing
     full, prev_full = list(p.tensors()), list(state.prev)
@@ -423,6 +425,7 @@ def _train_lambda_full(
                 "lr": lr_full,
                 "limit": limit,
                 "thr": thr,
+                "lam": lam,
                 "epochs": epochs,
                 "retries": torch.zeros_like(epochs),
             }
@@ -485,7 +488,7 @@ def _train_lambda_full(
         yp = p.like(ys)
         loss_y, grads = gradients(yp, sprob, cfg)
         pen_y = (group_norms(yp, prob.groups) * prob.pen_weight).sum(-1)
-        obj_y = loss_y + lam * pen_y
+        obj_y = loss_y + work["lam"] * pen_y
         if l2:
             obj_y = obj_y + _l2(yp, cfg)
         if len(ia) == 1 and act is None:
@@ -493,7 +496,7 @@ def _train_lambda_full(
         else:
             zs = [y_ - _per_model(lr_eff, y_) * g for y_, g in zip(ys, grads)]
         zp = p.like(zs)
-        _prox(zp, sprob, (lam * lr_eff).unsqueeze(-1))
+        _prox(zp, sprob, (work["lam"] * lr_eff).unsqueeze(-1))
         # per-model sums over all parameters on one flat (B, P) view each
         flat_z = _flat(zs)
         step = flat_z - _flat(ys)
@@ -530,7 +533,7 @@ def _train_lambda_full(
         if n_over:  # give up on those models at this lambda (an error if they are not finite)
             _check_finite(
                 torch.where(over & bad & ~torch.isfinite(obj_y), torch.nan, 0.0),
-                f"the path (lambda={lam:.4g})",
+                f"the path (lambda={_lam_text(lam)})",
             )
             any_bad = True
             done_or_over = done | (over & bad)
@@ -553,6 +556,18 @@ def _train_lambda_full(
 
 
 _MAX_RESTARTS = 8  # per model and lambda
+
+
+def _lam_vector(lam: float | torch.Tensor, p: Params) -> torch.Tensor:
+    """One lambda per model (B,), in the parameters' dtype and device."""
+    t = torch.as_tensor(lam, dtype=p.first.dtype, device=p.first.device)
+    return t.expand(p.n_models) if t.dim() == 0 else t
+
+
+def _lam_text(lam: torch.Tensor) -> str:
+    v = lam.double().cpu()
+    lo, hi = float(v.min()), float(v.max())
+    return f"{lo:.4g}" if lo == hi else f"{lo:.4g}..{hi:.4g}"
 
 
 def _restart(work: dict[str, Any], bad: torch.Tensor, lr: torch.Tensor) -> None:
@@ -580,7 +595,7 @@ def _train_lambda_noisy(
     p: Params,
     prob: Problem,
     cfg: TrainConfig,
-    lam: float,
+    lam: float | torch.Tensor,
     state: LambdaState,
     alive: torch.Tensor,
 ) -> tuple[Params, torch.Tensor, torch.Tensor]:
@@ -596,6 +611,7 @@ def _train_lambda_noisy(
     """
     B = p.n_models
     dev, dt = p.first.device, p.first.dtype
+    lam = _lam_vector(lam, p)
     start = p
     p = p.clone()
     params = p.tensors()
@@ -648,7 +664,9 @@ def _train_lambda_noisy(
             if bool(bad.any()):
                 retries += 1
                 if retries > 8:
-                    _check_finite(torch.where(bad, torch.nan, obj), f"the path (lambda={lam:.4g})")
+                    _check_finite(
+                        torch.where(bad, torch.nan, obj), f"the path (lambda={_lam_text(lam)})"
+                    )
                     break
                 # Restart diverging models from the start of this lambda with half the step.
                 kb = (~bad).to(dt)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import FamilyError
 from ._base import Family, ResponseInfo
 from .binomial import Binomial
+from .cox import Cox
 from .gaussian import Gaussian, MGaussian
 from .multinomial import Multinomial
 from .poisson import Poisson
@@ -18,6 +21,7 @@ __all__ = [
     "Binomial",
     "Multinomial",
     "Poisson",
+    "Cox",
     "Reconstruction",
     "ReconstructionTarget",
     "get_family",
@@ -31,6 +35,7 @@ FAMILIES: dict[str, type[Family]] = {
     "multinomial": Multinomial,
     "poisson": Poisson,
     "mgaussian": MGaussian,
+    "cox": Cox,
     "reconstruction": Reconstruction,
 }
 
@@ -57,14 +62,17 @@ def register_family(name: str, cls: type[Family]) -> None:
     FAMILIES[name] = cls
 
 
-def get_family(family: str | Family) -> Family:
+def get_family(family: str | Family, **params: Any) -> Family:
     """Return a family object from a name or pass a family object through.
 
     Parameters
     ----------
     family : str or Family
         One of ``"gaussian"``, ``"binomial"``, ``"multinomial"``, ``"poisson"``,
-        ``"mgaussian"``, or a :class:`Family` instance.
+        ``"mgaussian"``, ``"cox"``, or a :class:`Family` instance.
+    **params
+        Arguments of the family's constructor (e.g. ``ties="breslow"`` for ``"cox"``); only
+        with a name.
 
     Returns
     -------
@@ -76,9 +84,19 @@ def get_family(family: str | Family) -> Family:
     Binomial()
     """
     if isinstance(family, Family):
+        if params:
+            raise FamilyError(
+                f"Arguments {sorted(params)} go with a family name, not a family object "
+                f"({family!r})."
+            )
         return family
     if isinstance(family, str) and family.lower() in FAMILIES:
-        return FAMILIES[family.lower()]()
+        try:
+            return FAMILIES[family.lower()](**params)
+        except TypeError:
+            raise FamilyError(
+                f"family {family!r} takes no argument(s) {sorted(params)}; got {params!r}."
+            ) from None
     raise FamilyError(
         f"`family` must be one of {sorted(FAMILIES)} or a Family object; got {family!r}."
     )

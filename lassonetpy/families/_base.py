@@ -60,17 +60,39 @@ class Family:
 
     Subclasses set ``name`` and implement :meth:`prepare`, :meth:`loss`, :meth:`deviance`,
     :meth:`null_eta` and :meth:`inverse_link`. Tensors carry a leading model dimension ``B``:
-    ``eta`` is (B, n, n_outputs), ``w`` is (B, n) with rows summing to one.
+    ``eta`` is (B, n, n_outputs), ``w`` is (B, n) with rows summing to one. ``y`` is whatever
+    :meth:`target` returned (a tensor for the row-separable families); the engine only passes it
+    back to the family's methods (and, when ``row_separable``, takes rows of it).
+
+    Attributes
+    ----------
+    name : str
+        Registry name.
+    intercept : bool
+        False when the loss does not change with a constant added to ``eta`` (Cox): the output
+        bias is then not a parameter of the model, and predictions of the linear predictor
+        leave it out.
+    row_separable : bool
+        True when the loss is a sum over rows, so that losses of row blocks add up (on-disk
+        ``X``) and a mini-batch estimates it. False (Cox: risk sets span all rows) makes the
+        engine refuse an on-disk ``X`` and ``batch_size``.
     """
 
     name: str = "family"
+    intercept: bool = True
+    row_separable: bool = True
+
+    def params(self) -> dict[str, Any]:
+        """Constructor arguments (JSON-able), so that ``get_family(name, **params)`` rebuilds it."""
+        return {}
 
     def prepare(self, y: Any, weights: np.ndarray | None = None) -> ResponseInfo:
         """Validate and encode the response; raise :class:`ResponseError` if it does not fit."""
         raise NotImplementedError
 
-    def target(self, info: ResponseInfo, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
-        """The encoded response as a tensor used by :meth:`loss`."""
+    def target(self, info: ResponseInfo, dtype: torch.dtype, device: torch.device) -> Any:
+        """The encoded response as used by :meth:`loss` (a tensor unless the family says
+        otherwise; it must support ``clone()``)."""
         return torch.as_tensor(info.y, dtype=dtype, device=device)
 
     def loss(self, eta: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:

@@ -31,6 +31,7 @@ from formulaic.transforms import TRANSFORMS
 from formulaic.utils.variables import get_required_variables
 
 from ..errors import FormulaError, InputError, InputTypeError, bad_value
+from .surv import SURV, check_surv_lhs, is_surv_term, strata_labels, strata_terms, surv_transform
 
 __all__ = ["Design", "DesignSpec", "build_design"]
 
@@ -43,7 +44,9 @@ def _fail(arg: str, expected: str, got: str, hint: str = "", cls: type = Formula
 
 
 def _clean(err: BaseException) -> str:
-    return re.sub(r"\x1b\[[0-9;]*m", "", f"{type(err).__name__}: {err}").strip()
+    """The error as one line (formulaic's messages span lines and use terminal colours)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", f"{type(err).__name__}: {err}")
+    return " ".join(text.split())
 
 
 def _names(names: list[Any], limit: int = 20) -> str:
@@ -68,8 +71,8 @@ def _is_factor(col: pd.Series) -> bool:
     return pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col)
 
 
-def _variables(terms: list[Term], data: pd.DataFrame) -> list[str]:
-    """Data columns the terms read (in data order); unknown names raise."""
+def _variables(terms: list[Term], data: pd.DataFrame, known: tuple[str, ...] = ()) -> list[str]:
+    """Data columns the terms read (in data order); unknown names (not in ``known``) raise."""
     cols = list(data.columns)
     used: set[str] = set()
     unknown: set[str] = set()
@@ -82,7 +85,11 @@ def _variables(terms: list[Term], data: pd.DataFrame) -> list[str]:
                     used.add(str(var))
                 elif var.root in cols:
                     used.add(var.root)
-                elif var.root not in TRANSFORMS and not hasattr(builtins, var.root):
+                elif (
+                    var.root not in TRANSFORMS
+                    and not hasattr(builtins, var.root)
+                    and var.root not in known
+                ):
                     unknown.add(str(var))
     if unknown:
         raise _fail(
@@ -194,11 +201,13 @@ def _model_spec(terms: list[Term], **state: Any) -> ModelSpec:
     )
 
 
-def _materialize(spec: ModelSpec, frame: pd.DataFrame, arg: str) -> pd.DataFrame:
+def _materialize(
+    spec: ModelSpec, frame: pd.DataFrame, arg: str, context: dict | None = None
+) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataMismatchWarning)  # unseen level: no silent NaN row
         try:
-            return spec.get_model_matrix(frame, context={})
+            return spec.get_model_matrix(frame, context=context or {})
         except Exception as err:
             msg = f"The formula cannot be evaluated on `{arg}`: {_clean(err)}"
             raise FormulaError(msg) from err
@@ -232,6 +241,9 @@ class DesignSpec:
     factor_levels, bool_variables, transform_state, encoder_state
         Training levels of non-numeric variables (bools: ``[False, True]``); formulaic's
         state per factor expression (e.g. spline knots, factor categories).
+    strata_variables : tuple of str
+        Columns of ``strata(...)`` (survival formulas): they label each row's stratum and
+        are not predictors (:meth:`strata` reads them from new data).
 
     Examples
     --------
@@ -258,6 +270,7 @@ class DesignSpec:
     transform_state: dict[str, Any]
     encoder_state: dict[str, Any]
     formulaic_version: str = formulaic.__version__
+    strata_variables: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return (
@@ -306,7 +319,7 @@ class DesignSpec:
             )
         for name in self.variables:
             col, levels = newdata[name], self.factor_levels.get(name)
-            if levels is None and _is_factor(col):
+            if levels is None and (_is_factor(col) or col.dtype.kind == "c"):
                 raise _fail(
                     "newdata",
                     f"numeric in column {name!r}, as in training",
@@ -336,6 +349,32 @@ class DesignSpec:
         X = mm[list(self.column_names)].to_numpy(dtype=np.float64, copy=True)
         _finite(X, self.column_names, "newdata")
         return X
+
+    def strata(self, newdata: pd.DataFrame) -> np.ndarray | None:
+        """Stratum label of every row of ``newdata`` (None when the formula has no strata).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"time": [1.0, 2.0, 3.0], "status": [1, 0, 1],
+        ...                    "x": [0.5, 1.5, 2.5], "g": ["a", "b", "a"]})
+        >>> spec = build_design("Surv(time, status) ~ . + strata(g)", df).spec
+        >>> spec.column_names, spec.strata(df).tolist()
+        (('x',), ['a', 'b', 'a'])
+        """
+        if not self.strata_variables:
+            return None
+        if not isinstance(newdata, pd.DataFrame):
+            raise bad_value("newdata", "a pandas DataFrame", newdata, cls=InputTypeError)
+        if missing := [v for v in self.strata_variables if v not in newdata.columns]:
+            raise _fail(
+                "newdata",
+                "a data frame with the formula's strata() columns",
+                f"missing column(s) {missing}",
+            )
+        if na := _na_counts(newdata, list(self.strata_variables)):
+            raise _fail("newdata", "free of NA in the strata() columns", f"NA counts {na}")
+        return strata_labels(newdata, self.strata_variables)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the spec as str/int/float/bool/list/dict/None only (JSON, no pickle).
@@ -402,12 +441,16 @@ class DesignSpec:
             "variables": 0,
             "response_variables": 0,
             "bool_variables": 0,
+            "strata_variables": 0,
         }
 
         def tup(value: Any, level: int) -> Any:
             return tuple(tup(v, level - 1) for v in value) if level >= 0 else value
 
-        return cls(**{f.name: tup(d[f.name], depth.get(f.name, -1)) for f in fields(cls)})
+        # fields added later (with defaults) may be absent from older dicts
+        return cls(
+            **{f.name: tup(d[f.name], depth.get(f.name, -1)) for f in fields(cls) if f.name in d}
+        )
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -425,6 +468,8 @@ class Design:
         Replays the design on new data.
     n_dropped, row_index : int, pandas.Index
         Number of rows dropped for NA; ``data`` index labels of the kept rows.
+    strata : ndarray or None
+        Stratum label of each kept row (formulas with ``strata(...)``).
 
     Examples
     --------
@@ -441,6 +486,7 @@ class Design:
     spec: DesignSpec
     n_dropped: int
     row_index: pd.Index
+    strata: np.ndarray | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -476,7 +522,12 @@ class Design:
 
 
 def _response(lhs: list[Term], kept: pd.DataFrame) -> pd.Series | pd.DataFrame | None:
-    """Plain columns stay raw (labels untouched); transformed terms go through formulaic."""
+    """Plain columns stay raw (labels untouched); transformed terms go through formulaic;
+    ``Surv(time, status)`` gives a frame with columns ``time`` and ``status``."""
+    if len(lhs) == 1 and is_surv_term(lhs[0]):
+        ctx = {SURV: surv_transform}
+        surv = _materialize(_model_spec(lhs), kept, "data", context=ctx)
+        return pd.DataFrame(surv.to_numpy(), columns=["time", "status"], index=kept.index)
     parts = [
         kept[t.factors[0].expr].copy()
         if len(t.factors) == 1 and t.factors[0].eval_method is Factor.EvalMethod.LOOKUP
@@ -563,7 +614,7 @@ def build_design(
         parsed = Formula(
             formula, _context={"__formulaic_variables_available__": list(data.columns)}
         )
-    except FormulaicError as err:
+    except (FormulaicError, SyntaxError) as err:  # SyntaxError: a Python term like C(lambda)
         raise bad_value(
             "formula",
             "a valid formula",
@@ -580,6 +631,14 @@ def build_design(
         )
     lhs = [t for t in lhs_all if t.degree > 0]
     rhs = [t for t in rhs_all if t.degree > 0 and str(t) not in excl]
+    surv = check_surv_lhs(lhs, formula)
+    rhs, strata_vars = strata_terms(rhs, list(data.columns))
+    if strata_vars:  # strata variables are not predictors: `.` leaves them out
+        avail = [c for c in data.columns if c not in strata_vars]
+        again = Formula(formula, _context={"__formulaic_variables_available__": avail})
+        rhs_again = again if isinstance(again, SimpleFormula) else getattr(again, "rhs", [])
+        rhs_again = [t for t in rhs_again if t.degree > 0 and str(t) not in excl]
+        rhs, _ = strata_terms(rhs_again, list(data.columns))
     if not rhs:
         raise (
             bad_value("exclude", "a list leaving at least one term", exclude, cls=FormulaError)
@@ -592,8 +651,11 @@ def build_design(
                 cls=FormulaError,
             )
         )
-    variables, response_variables = _variables(rhs, data), _variables(lhs, data)
-    used = [c for c in data.columns if c in variables or c in response_variables]
+    variables = _variables(rhs, data)
+    response_variables = _variables(lhs, data, known=(SURV,) if surv else ())
+    used = [
+        c for c in data.columns if c in variables or c in response_variables or c in strata_vars
+    ]
 
     na = _na_counts(data, used)
     if empty := [c for c, n in na.items() if n == len(data)]:
@@ -619,6 +681,13 @@ def build_design(
             "Leave the sparsest columns out of the formula.",
         )
     kept = data.loc[keep, used]
+    if cplx := [c for c in used if kept[c].dtype.kind == "c"]:
+        raise _fail(
+            "data",
+            "real numbers in the columns the formula uses",
+            f"complex column(s) {cplx}",
+            "Take .real, .imag or abs() of them first.",
+        )
 
     bools = tuple(v for v in variables if pd.api.types.is_bool_dtype(kept[v]))
     levels = {v: _levels(kept[v]) for v in variables if _is_factor(kept[v])}
@@ -658,6 +727,7 @@ def build_design(
         variables=tuple(variables),
         response_name=" + ".join(str(t) for t in lhs) or None,
         response_variables=tuple(response_variables),
+        strata_variables=tuple(strata_vars),
         factor_levels=levels,
         bool_variables=bools,
         transform_state=_encode(state.transform_state, "transform state"),
@@ -672,4 +742,5 @@ def build_design(
         spec=spec,
         n_dropped=int((~keep).sum()),
         row_index=data.index[keep],
+        strata=strata_labels(kept, strata_vars) if strata_vars else None,
     )

@@ -14,9 +14,23 @@ import pandas as pd
 
 from ..engine import PathResult, fit_path
 from ..engine.rows import is_out_of_core
-from ..errors import FormulaError, InputError, InputTypeError, _short, bad_value
-from ..families import Family, ReconstructionTarget, get_family
+from ..errors import (
+    FormulaError,
+    InputError,
+    InputTypeError,
+    _short,
+    _Text,
+    bad_value,
+)
+from ..families import Family, get_family
 from .design import Design, DesignSpec, build_design
+from .response import (
+    check_response,
+    family_with_ties,
+    reconstruction_target,
+    unsupervised_family,
+)
+from .surv import _strata_na, _strata_values, with_strata
 
 __all__ = ["Prepared", "FIT_ARGS", "_prepare"]
 
@@ -242,56 +256,26 @@ def _penalty(pf: Any, terms: tuple[str, ...]) -> np.ndarray | None:
     return arr
 
 
-def _unsupervised_family(family: Any, formula: Any, offset: Any) -> str:
-    """The family of the unsupervised path (no response), or a clear error."""
-    name = family if isinstance(family, str) else getattr(family, "name", "")
-    if str(name).lower() not in ("gaussian", "reconstruction"):
-        if formula is not None:
-            raise bad_value(
-                "formula",
-                f"a formula with a response, like 'y ~ .', for family {name!r}",
-                formula,
-                "A one-sided formula ('~ .') fits the unsupervised path, which reconstructs "
-                "the columns; it takes family 'gaussian' (the default).",
-                cls=FormulaError,
-            )
-        raise bad_value(
-            "y",
-            f"given with `X` for family {name!r}",
-            None,
-            "Without `y`, lassonet fits the unsupervised path (family 'gaussian', the default).",
-        )
-    if offset is not None:
-        raise bad_value("offset", "None for the unsupervised path (no response)", offset)
-    return "reconstruction"
-
-
-def _reconstruction_target(parts: dict[str, Any], standardize: bool) -> ReconstructionTarget:
-    """The unsupervised path's target: the columns of X, standardised like the inputs (or,
-    with ``standardize=False``, only centred: e.g. pixels, whose units are comparable)."""
-    X, w = parts["X"], parts["weights"]
-    names = list(parts["column_names"])
-    mask = np.ones(X.shape, dtype=bool)
-    if standardize:
-        return ReconstructionTarget(X, mask, names=names)
-    ww = np.ones(X.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
-    center = (ww / ww.sum()) @ X
-    return ReconstructionTarget(X, mask, center=center, scale=np.ones(X.shape[1]), names=names)
-
-
 def _formula_data(
-    formula: Any, data: Any, weights: Any, offset: Any, exclude: Any, na_action: str
-) -> tuple[Design, np.ndarray | None, np.ndarray | None, int, np.ndarray]:
+    formula: Any,
+    data: Any,
+    weights: Any,
+    offset: Any,
+    exclude: Any,
+    na_action: str,
+    strata: Any = None,
+) -> tuple[Design, np.ndarray | None, np.ndarray | None, int, np.ndarray, np.ndarray | None]:
     if not isinstance(data, pd.DataFrame):
         raise bad_value("data", "a pandas DataFrame", data, cls=InputTypeError)
     n = len(data)
     w = _row_values(weights, "weights", n, data)
     off = _row_values(offset, "offset", n, data)
-    frame = data.drop(columns=[v for v in (weights, offset) if _is_name(v)])
-    na = _na_rows(w) | _na_rows(off)
+    st = _strata_values(strata, n, data)
+    frame = data.drop(columns=[v for v in (weights, offset, strata) if _is_name(v)])
+    na = _na_rows(w) | _na_rows(off) | _strata_na(st)
     if np.any(na) and na_action == "fail":
         raise bad_value(
-            "weights` / `offset",
+            "weights` / `offset` / `strata",
             "free of NA when na_action='fail'",
             f"{int(np.sum(na))} NA value(s)",
             "Use na_action='omit'.",
@@ -309,19 +293,37 @@ def _formula_data(
         None if off is None else off[rows],
         n - len(rows),
         rows,
+        None if st is None else st[rows],
     )
 
 
 def _array_data(
-    X: Any, y: Any, weights: Any, offset: Any, exclude: Any, groups: Any, na_action: str
+    X: Any,
+    y: Any,
+    weights: Any,
+    offset: Any,
+    exclude: Any,
+    groups: Any,
+    na_action: str,
+    strata: Any = None,
 ) -> dict[str, Any]:
     if y is None and is_out_of_core(X):
         raise bad_value(
             "X", "in memory for the unsupervised path (no `y`)", f"<{type(X).__name__}>"
         )
     if is_out_of_core(X):
+        if strata is not None:
+            raise bad_value("strata", "None when X is on disk", "labels", cls=InputError)
         return _disk_data(X, y, weights, offset, exclude, groups)
     names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
+    if names is not None and len(set(names)) < len(names):
+        dup = sorted({c for c in names if names.count(c) > 1})
+        raise bad_value(
+            "X",
+            "a DataFrame with unique column names",
+            _Text(f"duplicated name(s) {dup}"),
+            "Rename the columns first (coefficients and predictions are matched by name).",
+        )
     try:
         Xa = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError):
@@ -335,15 +337,20 @@ def _array_data(
         raise bad_value("X", "a non-empty 2-D matrix (n_samples, n_features)", f"shape {Xa.shape}")
     n, d = Xa.shape
     names = names or [f"x{j + 1}" for j in range(d)]
+    ya: Any
     if y is None:  # unsupervised: no response
         ya = np.zeros((n, 0))
     else:
         ya = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
     if ya.shape[0] != n:
         raise bad_value("y", f"of length {n} (the rows of X)", f"length {ya.shape[0]}")
+    if ya.dtype.names:  # a record array (e.g. scikit-survival's survival response)
+        y = pd.DataFrame({k: ya[k] for k in ya.dtype.names})
+        ya = y.to_numpy()
     y_na = pd.isna(ya.reshape(n, -1)).any(axis=1)
     w, off = _row_values(weights, "weights", n, None), _row_values(offset, "offset", n, None)
-    na = np.isnan(Xa).any(axis=1) | y_na | _na_rows(w) | _na_rows(off)
+    st = _strata_values(strata, n, None)
+    na = np.isnan(Xa).any(axis=1) | y_na | _na_rows(w) | _na_rows(off) | _strata_na(st)
     if na.any() and na_action == "fail":
         raise bad_value(
             "X",
@@ -375,6 +382,7 @@ def _array_data(
         y=ya[rows] if not isinstance(y, (pd.Series, pd.DataFrame)) else y.iloc[rows],
         weights=None if w is None else w[rows],
         offset=None if off is None else off[rows],
+        strata=None if st is None else st[rows],
         groups=[m for _, m in grp],
         term_names=tuple(nm for nm, _ in grp),
         column_names=tuple(names[j] for j in kept),
@@ -438,6 +446,8 @@ def _prepare(
     exclude: Any = None,
     groups: Any = None,
     na_action: str = "omit",
+    ties: Any = None,
+    strata: Any = None,
     **fit_kwargs: Any,
 ) -> Prepared:
     """Validate user arguments of :func:`lassonet` and build the arrays to fit.
@@ -446,6 +456,8 @@ def _prepare(
     ----------
     formula, data, family, X, y, weights, offset, penalty_factor, exclude, groups, na_action
         As in :func:`lassonet`.
+    ties, strata
+        Cox fits: the tie method, and stratum labels (or a column name of ``data``).
     **fit_kwargs
         The other :func:`lassonet` arguments (``hidden``, ``M``, ...), kept in
         ``Prepared.fit_kwargs`` for :func:`~lassonetpy.engine.fit_path`.
@@ -455,7 +467,7 @@ def _prepare(
     Prepared
         ``prepared.fit(masks=...)`` trains; :func:`_build_path` turns the result into a path.
     """
-    get_family(family)  # fail fast on a bad family name
+    family = family_with_ties(family, ties)  # fail fast on a bad family name
     if na_action not in ("omit", "fail"):
         raise bad_value("na_action", "'omit' or 'fail'", na_action)
     if unknown := sorted(set(fit_kwargs) - set(FIT_ARGS)):
@@ -471,14 +483,21 @@ def _prepare(
                 "`X`, `y` and `groups` belong to the array interface; with a "
                 "formula every term is a group and the response is its left side."
             )
-        design, w, off, n_dropped, rows = _formula_data(
-            formula, data, weights, offset, exclude, na_action
+        design, w, off, n_dropped, rows, st = _formula_data(
+            formula, data, weights, offset, exclude, na_action, strata
         )
         if unsupervised := design.y is None:
-            family = _unsupervised_family(family, formula, offset)
+            family = unsupervised_family(family, formula, offset)
+        if design.strata is not None:
+            if st is not None:
+                raise bad_value(
+                    "strata", "None when the formula has strata()", strata, cls=FormulaError
+                )
+            st = design.strata
         parts: dict[str, Any] = dict(
             X=design.X,
             y=None if design.y is None else design.y.reset_index(drop=True),
+            strata=st,
             weights=w,
             offset=off,
             groups=design.groups,
@@ -494,16 +513,43 @@ def _prepare(
         if data is not None:
             raise InputError("`data` goes with `formula`; with `X` and `y` leave it out.")
         if unsupervised := y is None:
-            family = _unsupervised_family(family, None, offset)
-        parts = _array_data(X, y, weights, offset, exclude, groups, na_action)
+            family = unsupervised_family(family, None, offset)
+        parts = _array_data(X, y, weights, offset, exclude, groups, na_action, strata)
         design, row_index = (
             None,
             (X.index[parts["rows"]] if isinstance(X, pd.DataFrame) else pd.Index(parts["rows"])),
         )
     if unsupervised:  # the decoder reconstructs the columns of X
-        parts["y"] = _reconstruction_target(parts, fit_kwargs.get("standardize", True))
-    if parts["weights"] is not None and (parts["weights"] < 0).any():
-        raise bad_value("weights", "non-negative", "negative values")
+        parts["y"] = reconstruction_target(parts, fit_kwargs.get("standardize", True))
+    w = parts["weights"]
+    if w is not None and (w < 0).any():
+        neg = np.flatnonzero(w < 0)
+        raise bad_value(
+            "weights",
+            "non-negative",
+            _Text(
+                f"{float(w[neg[0]])!r} at row {int(parts['rows'][neg[0]])} ({len(neg)} negative)"
+            ),
+        )
+    if w is not None and not w.sum() > 0:
+        raise bad_value(
+            "weights", "non-negative with a positive sum", _Text(f"all {len(w)} weights 0")
+        )
+    n_rows = int(parts["X"].shape[0])
+    if n_rows < 2:
+        where = "`data`" if formula is not None else "`X`"
+        raise bad_value(
+            "data" if formula is not None else "X",
+            "left with at least 2 rows after dropping rows with NA",
+            _Text(f"{n_rows} row(s) of {n_rows + parts['n_dropped']} in {where}"),
+            cls=FormulaError if formula is not None else InputError,
+        )
+    st = parts.pop("strata", None)
+    if st is not None:
+        if get_family(family).name != "cox":
+            raise bad_value("strata", "None unless family='cox' (a stratified Cox model)", "labels")
+        parts["y"] = with_strata(parts["y"], st)
+    check_response(family, parts["y"], w)
     return Prepared(
         family=family,
         design=design,

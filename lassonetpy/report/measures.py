@@ -13,6 +13,9 @@ multinomial   (n,) class codes 0..C-1        (n, C) class probabilities
 mgaussian     (n, q) floats                  (n, q) fitted values
 ============  ============================  =============================================
 
+cox: ``y`` is (n, 2) or (n, 3) ``[time, status(, stratum code)]`` and ``pred`` the relative risk
+``exp(link)`` (measures in :mod:`lassonetpy.report.cox_measures`; not per observation).
+
 ``pred`` may carry one extra *leading* axis of fits, e.g. one per lambda: (L, n) or (L, n, C);
 the result then has shape (L,). A trailing axis of length 1 on a one-output family is dropped,
 so ``(n, 1)`` from a network works as ``(n,)``.
@@ -93,6 +96,7 @@ FAMILY_MEASURES: dict[str, tuple[str, ...]] = {
     "poisson": ("deviance", "mse", "mae"),
     "binomial": ("deviance", "class", "auc", "mse", "mae"),
     "multinomial": ("deviance", "class", "mse", "mae"),
+    "cox": ("deviance", "C"),
 }
 
 # Number of axes of ``y`` for one fit, per family; predictions of multinomial have one more.
@@ -105,6 +109,7 @@ _DEVIANCE_NAMES = {
     "poisson": "Poisson Deviance",
     "binomial": "Binomial Deviance",
     "multinomial": "Multinomial Deviance",
+    "cox": "Partial Likelihood Deviance",
 }
 
 
@@ -138,6 +143,8 @@ MEASURES: dict[str, Measure] = {
     "mae": Measure("mae", "Mean Absolute Error"),
     "class": Measure("class", "Misclassification Error"),
     "auc": Measure("auc", "AUC", maximize=True, per_observation=False),
+    # Harrell's concordance (family "cox"; report/cox_measures.py computes it per fold)
+    "C": Measure("C", "C-index", maximize=True, per_observation=False),
 }
 
 
@@ -251,13 +258,15 @@ def check_measure(measure: Any, family: Any, *, arg: str = "type_measure") -> st
     m = measure.lower()
     if m == "default":
         return valid[0]
-    if m in valid:
-        return m
+    canon = {v.lower(): v for v in valid}
+    if m in canon:
+        return canon[m]
     choices = ", ".join(repr(v) for v in valid)
-    if m in MEASURES:
+    if m in {k.lower() for k in MEASURES}:
         need = {
             "auc": "'auc' needs family='binomial'.",
             "class": "'class' needs family='binomial' or 'multinomial'.",
+            "c": "'C', the concordance index, is for family='cox'.",
         }.get(m, "")
         raise bad_value(arg, f"one of {choices} for family {fam!r}", measure, need)
     raise bad_value(
@@ -294,9 +303,10 @@ def is_maximized(measure: str) -> bool:
     >>> is_maximized("auc"), is_maximized("deviance")
     (True, False)
     """
-    if not isinstance(measure, str) or measure.lower() not in MEASURES:
+    keys = {k.lower(): k for k in MEASURES}
+    if not isinstance(measure, str) or measure.lower() not in keys:
         raise bad_value("measure", f"one of {sorted(MEASURES)}", measure)
-    return MEASURES[measure.lower()].maximize
+    return MEASURES[keys[measure.lower()]].maximize
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,6 +333,13 @@ def _check_inputs(
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Float ``y``, ``pred`` with a leading fits axis (always present), and whether ``pred``
     was a single fit (the axis was added)."""
+    if fam not in _Y_NDIM:
+        raise bad_value(
+            "family",
+            "a family with per-observation predictions",
+            fam,
+            "Cox measures need the risk sets: see lassonetpy.report.cox_measures.",
+        )
     y = _as_float(y, "y")
     pred = _as_float(pred, pred_name)
     ydim = _Y_NDIM[fam]
@@ -601,6 +618,10 @@ def compute(
     """
     fam = family_name(family)
     m = check_measure(measure, fam, arg="measure")
+    if fam == "cox":
+        from .cox_measures import cox_compute
+
+        return cox_compute(m, family, y, pred, weights)
     if m == "auc":
         return auc(y, pred, weights)
     yy, pp, one = _check_inputs(fam, y, pred)

@@ -174,19 +174,19 @@ def plot_path(path: Any, xvar: str = "lambda", label: bool = False, ax: Any = No
                 )
     if dense:
         ax.axvline(x[0], color="0.35", lw=0.8, ls="--", zorder=0)
-        x0, x1 = ax.get_xlim()
-        left = (x[0] - x0) / (x1 - x0) < 0.6
+        # along the dashed line, at the bottom: the column names (left of the line for
+        # "lambda", at the other end otherwise) never run into it
         ax.text(
             x[0],
-            0.99,
-            note if left else note.replace("\n ", "\n").strip() + " ",
+            0.02,
+            " " + " ".join(note.split()).replace(") (", "), "),
             transform=ax.get_xaxis_transform(),
-            ha="left" if left else "right",
-            va="top",
-            fontsize=8,
+            rotation=90,
+            ha="left",
+            va="bottom",
+            fontsize=7.5,
             color="0.3",
             zorder=5,
-            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1},
         )
     if label:
         end = int(np.argmin(x)) if xvar == "lambda" else int(np.argmax(x))
