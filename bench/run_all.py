@@ -5,7 +5,8 @@ tables, write ``BENCHMARKS.md`` at the repo root and the raw JSON to ``bench/res
                                       # (the official 10-fold CV alone takes ~7 min per seed)
     ./run bench --quick               # smoke run: 1 seed, 7 prox samples, 3-fold CV
     ./run bench --skip cv             # everything but the (long) CV benchmark
-    ./run bench --skip path prox cv   # only the scaling / memory / FLOP-rate benchmark (~5 min)
+    ./run bench --skip path prox cv batch cox paper2   # only the scaling / memory / FLOP-rate benchmark
+    ./run bench --skip path prox cv batch cox scale    # only the paper's second half (bench_paper2)
     ./run bench --threads 1 --seeds 0 1 2 3 4
 
 Numbers are ratios measured in the same run, on the same machine, with the same thread
@@ -27,6 +28,7 @@ import bench_batch  # noqa: E402
 import bench_counts  # noqa: E402
 import bench_cox  # noqa: E402
 import bench_cv  # noqa: E402
+import bench_paper2  # noqa: E402
 import bench_path  # noqa: E402
 import bench_prox  # noqa: E402
 import bench_scale  # noqa: E402
@@ -46,10 +48,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     bench_threads.add_args(p)
     bench_counts.add_args(p)
     bench_cox.add_args(p)
+    bench_paper2.add_args(p)
     p.add_argument(
         "--skip",
         nargs="+",
-        choices=["path", "prox", "cv", "batch", "scale", "cox", "threads", "counts"],
+        choices=["path", "prox", "cv", "batch", "scale", "cox", "paper2", "threads", "counts"],
         default=[],
         help="benchmarks to leave out",
     )
@@ -94,6 +97,8 @@ def render(path: Path) -> dict[str, Any]:
     if "cox" in out:
         out["cox"]["summary"] = bench_cox.summarize(out["cox"]["runs"])
         out["cox"]["markdown"] = bench_cox.to_markdown(out["cox"])
+    if "paper2" in out:
+        out["paper2"]["markdown"] = bench_paper2.to_markdown(out["paper2"])
     return out
 
 
@@ -310,6 +315,14 @@ def report(res: dict[str, Any]) -> str:
             res["scale"]["markdown"],
             "",
         ]
+    if "paper2" in res:
+        lines += [
+            "## The paper's second half: unsupervised selection, matrix completion, refit "
+            "(lassonetpy alone)",
+            "",
+            res["paper2"]["markdown"],
+            "",
+        ]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -345,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
             out["cox"] = bench_cox.run(args)
         if "scale" not in args.skip:
             out["scale"] = bench_scale.run(args)
+        if "paper2" not in args.skip:
+            out["paper2"] = bench_paper2.run(args)
         if "threads" not in args.skip:
             out["threads"] = bench_threads.run(args)
         if "counts" not in args.skip:

@@ -7,8 +7,11 @@ from .cv import CVLassoNet, cv_lassonet
 from .cva import CVALassoNet, cva_lassonet
 from .engine.prox import group_hier_prox, hier_prox, soft_threshold
 from .engine.rows import from_chunks
+from .impute import lassonet_impute
+from .imputed import ImputeResult
 from .path import LassoNetPath
 from .persist import load
+from .relaxed import CVRelaxed, RelaxedFit
 from .stability import StabilitySelection, stability_selection
 from .survfit import plot_survival
 
@@ -30,5 +33,9 @@ __all__ = [
     "plot_survival",
     "datasets",
     "from_chunks",
+    "lassonet_impute",
+    "ImputeResult",
+    "RelaxedFit",
+    "CVRelaxed",
 ]
 __version__ = "0.1.0.dev0"

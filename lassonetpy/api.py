@@ -139,6 +139,7 @@ def _build_path(
         has_offset=prepared.offset is not None,
         settings=settings,
         baseline=baseline_of(prepared, result, model),
+        _train=prepared,
     )
 
 

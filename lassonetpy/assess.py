@@ -29,6 +29,7 @@ def _unpack(fit: Any, s: Any) -> tuple[LassoNetPath, Any]:
     if isinstance(fit, CVLassoNet):
         return fit.path, fit._s("lambda_min" if s is None else s)
     if isinstance(fit, LassoNetPath):
+        _supervised(fit)
         if isinstance(s, str):
             raise bad_value(
                 "s",
@@ -38,6 +39,18 @@ def _unpack(fit: Any, s: Any) -> tuple[LassoNetPath, Any]:
             )
         return fit, s
     raise bad_value("fit", "a LassoNetPath or a CVLassoNet", type(fit).__name__, cls=InputTypeError)
+
+
+def _supervised(path: LassoNetPath) -> LassoNetPath:
+    if path.family == "reconstruction":
+        raise bad_value(
+            "fit",
+            "a fit with a response",
+            "an unsupervised path (family 'reconstruction')",
+            "Its measure is the reconstruction error: compare fit.predict(newdata, df=k) "
+            "with newdata.",
+        )
+    return path
 
 
 def _encode(path: LassoNetPath, y: Any, n: int, arg: str = "newy") -> np.ndarray:

@@ -164,6 +164,7 @@ class CVLassoNet:
     fit_preval: np.ndarray | None
     grouped: bool
     timing: Mapping[str, float]
+    relaxed: Any = None  # relax=True: a lassonetpy.relax.CVRelaxed
 
     # ------------------------------------------------------------------ attributes
     @property
@@ -412,6 +413,8 @@ class CVLassoNet:
             "path index (0 is the dense fit); Nonzero: terms selected by the full-data "
             f"fit (of {len(self.path.term_names)}).",
         ]
+        if self.relaxed is not None:
+            lines += ["", repr(self.relaxed)]
         return "\n".join(lines)
 
 
@@ -427,7 +430,11 @@ def _calls(args: dict[str, Any], kwargs: dict[str, Any]) -> tuple[str, str]:
     fit_args = {k: args[k] for k in ("formula", "family", "X", "y")}
     fit_args.update(kwargs)
     cv_part = _format_call(
-        {k: args[k] for k in ("nfolds", "foldid", "type_measure", "keep", "seed")},
+        {
+            k: args[k]
+            for k in ("nfolds", "foldid", "type_measure", "keep", "seed", "relax")
+            if k in args
+        },
         name="cv_lassonet",
         fn=cv_lassonet,
     )
@@ -491,6 +498,7 @@ def cv_lassonet(
     verbose: bool = True,
     parallel: Any = None,
     n_tasks: int | None = None,
+    relax: bool = False,
     **lassonet_kwargs: Any,
 ) -> CVLassoNet:
     """Cross-validate a LassoNet path, as glmnet's ``cv.glmnet``.
@@ -535,6 +543,13 @@ def cv_lassonet(
     n_tasks : int, optional
         Number of chunks of models (default: one locally, one per model on Dask). Locally,
         ``n_tasks > 1`` fits the chunks one after the other (less memory).
+    relax : bool, default False
+        Also cross-validate the relaxed fits (glmnet's ``relax=TRUE``): every model of the
+        batch is refitted without penalty on the terms it selected at every lambda (one
+        batch of unpenalised fits on column subsets), and the folds' held-out errors of the
+        refits give ``relaxed`` (:class:`~lassonetpy.relaxed.CVRelaxed`: ``cvm``, ``lambda_min``,
+        ``lambda_1se``, ``predict``). Costs about one dense fit per model and distinct set
+        of terms.
     **lassonet_kwargs
         Any other argument of :func:`lassonetpy.lassonet` (``hidden``, ``M``, ``nlambda``,
         ``lambda_``, ``weights``, ``offset``, ``penalty_factor``, ``tol``, ``threads``, ...).
@@ -586,7 +601,14 @@ nfolds=3, type_measure="class", seed=0)'
     result = fit_batch(plan.prep, plan.masks, parallel=parallel, n_tasks=n_tasks, verbose=verbose)[
         0
     ]
-    return _cv_from_result(plan, result, call=call, fit_call=fit_call, keep=keep, t0=t0)
+    cv = _cv_from_result(plan, result, call=call, fit_call=fit_call, keep=keep, t0=t0)
+    if relax:
+        from dataclasses import replace
+
+        from .relax import cv_relaxed
+
+        cv = replace(cv, relaxed=cv_relaxed(plan, result, cv.path, seed=seed))
+    return cv
 
 
 @dataclass(frozen=True)
@@ -631,6 +653,14 @@ def _cv_plan(
     fam = get_family(family)
     measure = check_measure(type_measure, family_name(fam))
     prep = _prepare(formula, data, family, X=X, y=y, seed=seed, verbose=verbose, **lassonet_kwargs)
+    if prep.family == "reconstruction":
+        raise bad_value(
+            "formula" if formula is not None else "y",
+            f"a response for {name}()",
+            formula if formula is not None else None,
+            "The unsupervised path (no response) has no CV here: fit it with lassonet('~ .', "
+            "data) and compare reconstructions on held-out rows.",
+        )
     if verbose and prep.n_dropped:
         print(
             f"{name}: {prep.n_dropped} row(s) with missing values dropped (na.omit); "

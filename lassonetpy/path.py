@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import _pickling
+from . import unsupervised as _unsupervised
 from .engine import PathResult
 from .errors import bad_value
 from .formula import newdata as _predict
@@ -104,6 +105,8 @@ class LassoNetPath:
     settings: Mapping[str, Any]
     _result: PathResult
     baseline: BaselineHazard | None = None
+    # the prepared training data (formula.inputs.Prepared), for relax(); not saved
+    _train: Any = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -257,7 +260,9 @@ class LassoNetPath:
         return len(self.lambdas)
 
     def __getstate__(self) -> dict[str, Any]:
-        return _pickling.getstate(self)
+        state = _pickling.getstate(self)
+        state["_train"] = None  # the training data stay out of pickles (as out of save())
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         _pickling.setstate(self, state)
@@ -467,6 +472,8 @@ class LassoNetPath:
         >>> fit.predict(df.head(3), df=[2, 5]).columns.str.startswith("s").all()
         np.True_
         """
+        if self.family == "reconstruction":  # only the columns the fits use are needed
+            newdata = _unsupervised.fill_unselected(self, newdata, self._indices(s, df)[0])
         return _predict.predict(self, newdata, s, df, type, newoffset, times, newstrata)
 
     def baseline_hazard(self, s: Any = None, df: Any = None) -> pd.DataFrame:
@@ -590,6 +597,167 @@ class LassoNetPath:
         5
         """
         return plotting.plot_importance(self, top=top, ax=ax)
+
+    def relax(
+        self,
+        s: Any = None,
+        df: Any = None,
+        *,
+        hidden: Any = None,
+        validation: Any = None,
+        validation_fraction: float = 0.2,
+        seed: int | None = None,
+        max_epochs: int = 1000,
+        tol: float | None = None,
+    ) -> Any:
+        """Refit networks without penalty on the terms selected at path points (relaxed LassoNet).
+
+        The paper's protocol (Table 1): the penalty that removes terms also shrinks the ones
+        that stay, so the selected terms are passed to a network trained from scratch. Each
+        point is refitted by the dense LassoNet fit (``lambda = 0``) on its selected columns
+        (points selecting the same terms share one refit); all refits train as one batch.
+
+        Parameters
+        ----------
+        s, df : optional
+            The path points to refit, as in :meth:`coef` (default: every point with a
+            selected term). A point with no selected term is an error.
+        hidden : int, tuple or list, optional
+            Hidden sizes of the refits: the path's (default), one size, or a list (e.g. the
+            paper's ``[k // 3, 2 * k // 3, k, 4 * k // 3]``) to choose from, per point, on
+            validation rows (misclassification for classes, else deviance).
+        validation : DataFrame or (X, y), optional
+            Held-out rows for that choice (a frame with the formula's variables and response;
+            ``(X, y)`` for array fits). Default: ``validation_fraction`` of the training rows,
+            after which the chosen size is refitted on all of them.
+        validation_fraction : float, default 0.2
+            Share of the training rows held out when ``validation`` is not given.
+        seed : int, optional
+            Seed of the refits' networks and of the split (default: the path's seed).
+        max_epochs, tol : optional
+            Epoch limit and tolerance of the refits (the dense fit's stopping rule; default
+            tolerance: the path's dense fit's, ``min(tol, 1e-3)``).
+
+        Returns
+        -------
+        RelaxedFit
+            ``predict``, ``coef``, ``nonzero`` with ``s`` / ``df`` as on the path (the refit at
+            that point); ``print`` shows each refit against the penalised fit.
+
+        Raises
+        ------
+        NotOnPathError
+            ``s`` / ``df`` picks a point with no selected term.
+        InputError
+            The path holds no training data (it was loaded from a file).
+
+        Examples
+        --------
+        >>> from lassonetpy import lassonet
+        >>> from lassonetpy.datasets import load_boston
+        >>> df = load_boston()
+        >>> fit = lassonet("medv ~ .", df, hidden=(8,), nlambda=10, seed=0, verbose=False)
+        >>> rf = fit.relax(df=4)
+        >>> bool(rf.dev_ratio[0] >= fit.dev_ratio[rf.path_index[0]])
+        True
+        """
+        from .relax import relax_path
+
+        return relax_path(
+            self,
+            s,
+            df,
+            hidden=hidden,
+            validation=validation,
+            validation_fraction=validation_fraction,
+            seed=seed,
+            max_epochs=max_epochs,
+            tol=tol,
+        )
+
+    def plot_selected(
+        self,
+        s: Any = None,
+        df: Any = None,
+        shape: Any = (28, 28),
+        ax: Any = None,
+        color: str = "tab:red",
+    ) -> Any:
+        """The selected pixels of image data, over the mean image (the paper's Figures 7-9).
+
+        Parameters
+        ----------
+        s, df : optional
+            One fit, as in :meth:`coef` (``df=50``: the fit with at most 50 terms).
+        shape : (int, int), default (28, 28)
+            Image shape; the columns are the pixels in row-major order.
+        ax : matplotlib Axes, optional
+            Where to draw.
+        color : str
+            Colour of the selected pixels.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import numpy as np
+        >>> from lassonetpy import lassonet
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.random((60, 3)) @ rng.random((3, 16))
+        >>> fit = lassonet(X=X, hidden=(4,), nlambda=10, seed=0, verbose=False)
+        >>> fit.plot_selected(df=4, shape=(4, 4)).get_title().endswith(")")
+        True
+        """
+        return _unsupervised.plot_selected(self, s, df, shape, ax, color)
+
+    def plot_reconstruction(
+        self,
+        newdata: Any,
+        s: Any = None,
+        df: Any = None,
+        shape: Any = (28, 28),
+        ncols: int = 3,
+        show_selected: bool = True,
+    ) -> Any:
+        """Images beside their reconstructions from the selected pixels (the paper's Fig. 6).
+
+        Unsupervised paths only (``lassonet("~ .", data)`` or ``lassonet(X=X)``).
+
+        Parameters
+        ----------
+        newdata : pandas.DataFrame or array-like
+            The images to show, one per row (e.g. a few held-out rows).
+        s, df : optional
+            One fit, as in :meth:`coef`.
+        shape : (int, int), default (28, 28)
+            Image shape (row-major pixels).
+        ncols : int, default 3
+            Images per row in each of the two blocks.
+        show_selected : bool, default True
+            Mark the selected pixels on the originals.
+
+        Returns
+        -------
+        ndarray of matplotlib Axes
+            Shape (rows, 2 * ncols): originals on the left, reconstructions on the right.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import numpy as np
+        >>> from lassonetpy import lassonet
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.random((60, 3)) @ rng.random((3, 16))
+        >>> fit = lassonet(X=X, hidden=(4,), nlambda=10, seed=0, verbose=False)
+        >>> fit.plot_reconstruction(X[:4], df=8, shape=(4, 4), ncols=2).shape
+        (2, 4)
+        """
+        return _unsupervised.plot_reconstruction(self, newdata, s, df, shape, ncols, show_selected)
 
     def save(self, path: Any) -> None:
         """Save the whole path to one file (torch tensors + a JSON spec; no pickled code).

@@ -107,6 +107,8 @@ def save_path(obj: LassoNetPath, file: str | os.PathLike) -> None:
     tensors["response.y"] = _tensor(np.asarray(resp.y, dtype=np.float64))
     center = np.asarray(resp.center, dtype=np.float64)
     tensors["response.center"] = _tensor(center)
+    if resp.output_scale is not None:  # family reconstruction: each column's scale
+        tensors["response.output_scale"] = _tensor(np.asarray(resp.output_scale))
     classes = (
         None
         if resp.classes is None
@@ -369,6 +371,7 @@ def _from_blob(blob: dict[str, Any], fmt: str) -> LassoNetPath:
         center=float(center) if resp["center_is_scalar"] else center,
         scale=resp["scale"],
         output_names=resp["output_names"],
+        output_scale=t["response.output_scale"].numpy() if "response.output_scale" in t else None,
     )
     states = []
     for i in range(rm["n_states"]):

@@ -27,6 +27,11 @@ FRONT = {
     "__main__",
     "survfit",
     "sklearn",
+    "unsupervised",
+    "relax",
+    "relaxed",
+    "imputed",
+    "impute",
 }
 
 

@@ -40,6 +40,8 @@ FIGURES = {
     "cross-validation": 3,
     "mice-feature-selection": 2,
     "survival": 4,
+    "unsupervised": 3,
+    "matrix-completion": 1,
 }
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -32,7 +32,7 @@ class Record(NamedTuple):
 
 
 def collect(
-    records: list[Record],
+    records: list,
     s: Setup,
     prob: Problem,
     null_dev: torch.Tensor,
@@ -45,6 +45,10 @@ def collect(
     fam, info, hidden, Mv, gi, d = s.family, s.info, s.hidden, s.M, s.groups, s.d
     x_center, x_scale, pen_weight = s.rows.center, s.rows.scale, s.pen_weight
     scale = float(info.scale)
+    # per-output scale (family reconstruction: each column's standard deviation)
+    osc = np.ones(info.n_outputs) if info.output_scale is None else np.asarray(info.output_scale)
+    # (lambda, state, epochs, converged) tuples of callers without the stopping quantities
+    records = [r if isinstance(r, Record) else _with_measures(r) for r in records]
     lambdas = np.array([r.lam for r in records]) * scale
     sel: list = []
     ngr: list = []
@@ -88,8 +92,8 @@ def collect(
                 th = th_all[i]  # (B, O, d)
                 sel.append(np.linalg.norm(th, axis=1) > 0)
                 ngr.append(ng_all[i])
-                beta.append(scale * th / x_scale)
-                a0.append(info.center + scale * (mlp0_all[i] - th @ (x_center / x_scale)))
+                beta.append(scale * osc[:, None] * th / x_scale)
+                a0.append(info.center + scale * osc * (mlp0_all[i] - th @ (x_center / x_scale)))
                 loss.append(scale**2 * lo[i].double().cpu().numpy())
                 obj.append(scale**2 * ob[i].double().cpu().numpy())
                 devi.append(scale**2 * dv[i].double().cpu().numpy())
@@ -127,6 +131,12 @@ def collect(
         timing=timing,
         lambda_max_internal=lambda_max.double().cpu().numpy(),
     )
+
+
+def _with_measures(r: tuple) -> Record:
+    """A ``(lambda, state, epochs, converged)`` record with NaN residual and gap."""
+    nan = torch.full(r[2].shape, float("nan"), dtype=torch.float64)
+    return Record(r[0], r[1], r[2], r[3], nan, nan)
 
 
 def _stack(records: list[Record], name: str) -> np.ndarray:

@@ -18,7 +18,7 @@ from .objective import (
     prox_step,
 )
 
-__all__ = ["train_dense", "dense_residual"]
+__all__ = ["train_dense", "train_dense_checked", "dense_residual"]
 
 
 def dense_residual(p: Params, grads: list[torch.Tensor], prob: Problem, a: float) -> torch.Tensor:
@@ -34,13 +34,21 @@ def dense_residual(p: Params, grads: list[torch.Tensor], prob: Problem, a: float
     return torch.linalg.vector_norm(step, dim=-1) / a / r0
 
 
-def train_dense(
+def train_dense(p: Params, prob: Problem, cfg: TrainConfig) -> tuple[Params, torch.Tensor]:
+    """:func:`train_dense_checked` without its stopping quantities: the parameters and the
+    epochs of each model (B,)."""
+    p, epochs, _, _ = train_dense_checked(p, prob, cfg)
+    return p, epochs
+
+
+def train_dense_checked(
     p: Params, prob: Problem, cfg: TrainConfig, skip: torch.Tensor | None = None
 ) -> tuple[Params, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Fit every model at lambda = 0 with Adam, projecting onto the hierarchy constraint.
 
     Every ``check_every`` epochs a model stops when its relative KKT residual (at the start of
-    the epoch's full-batch pass) is at most ``cfg.tol_dense``, or when its objective stopped
+    the epoch's full-batch pass) is at most ``cfg.tol_dense`` (``cfg.res_tol_convex`` at
+    ``M = 0``), or when its objective stopped
     decreasing over the window (Adam's step no longer gains: the residual test cannot be met at
     this step size). Models marked in ``skip`` (B,) are only projected onto the constraint
     (convex models: proximal gradient fits them better than Adam). Returns the parameters,
@@ -71,6 +79,8 @@ def train_dense(
     met = torch.zeros(B, dtype=torch.bool, device=dev)
     last = torch.full((B,), float("inf"), dtype=dt, device=dev)
     full_batch = minibatches(prob, cfg) == [None]
+    # a convex model (M = 0) meets the tighter residual test of convex models
+    thr = torch.where(prob.M[:, 0] == 0, cfg.res_tol_convex, cfg.tol_dense)
     t = 0
     for epoch in range(1, cfg.max_epochs_dense + 1 if bool(active.any()) else 0):
         check = epoch % cfg.check_every == 0 or epoch == cfg.max_epochs_dense
@@ -94,9 +104,9 @@ def train_dense(
         if check:
             obj = total + l2_terms(p, cfg)
             check_finite(obj, "the dense fit")
-            stalled = (last - obj) <= 1e-3 * cfg.tol_dense * prob.obj_scale(obj)
+            stalled = (last - obj) <= 1e-3 * thr * prob.obj_scale(obj)
             if res_now is not None:
-                ok = res_now <= cfg.tol_dense
+                ok = res_now <= thr
                 residual = torch.where(active > 0, res_now, residual)
             else:  # noisy gradients: the objective-change test over the window
                 ok = (last - obj).abs() <= cfg.tol_dense * prob.obj_scale(obj)

@@ -29,7 +29,7 @@ import torch
 
 from ..families import Family
 from .collect import Record, collect
-from .dense import train_dense
+from .dense import train_dense_checked as train_dense  # the fit's dense stage, by that name
 from .grid import _span, lambda_max, null_fit, set_null
 from .network import Params, forward, init_params
 from .objective import Problem, group_norms
@@ -234,7 +234,7 @@ def fit_path(
 
 def _fit(s: Setup, standardize: bool, verbose: bool, t0: float) -> PathResult:
     """The phases after validation (inside the thread setting of the fit)."""
-    prob, ss = build_problem(s, standardize)
+    prob, ss = build_problem(s, standardize, pad=True)
     eta0 = null_fit(prob, s.info.n_outputs)
     null_dev = set_null(prob, eta0)
     n_steps = s.nlambda if s.user_lam is None else len(s.user_lam)
@@ -282,7 +282,10 @@ def _dense_phase(
             residual,
             nan,
         )
-        return rec, p, torch.as_tensor(st.lr).to(nan)
+        lr = torch.as_tensor(st.lr).to(nan)
+        if not bool(torch.isfinite(lr).all()):  # a dense fit made elsewhere: its 1/L here
+            lr = step_size(p, prob, s.config)
+        return rec, p, lr
     inits = []
     for c in s.children:
         # child c of SeedSequence(seed), as ss.spawn() would make it

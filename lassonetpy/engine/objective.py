@@ -138,6 +138,9 @@ class Problem:
     sat_loss: torch.Tensor | None = None  # (B,)
     null_score: torch.Tensor | None = None  # (B,)
     n_real: int = -1  # rows of the data; X, y, w and offset may carry zero-weight padding rows
+    # (B, 1, d) 0/1 per model and input column, or None: columns at 0 are held at zero in theta
+    # and W0 after every step (refits on a subset of the columns, engine/refit.py)
+    col_mask: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         if self.n_real < 0:
@@ -326,10 +329,12 @@ def prox_step(p: Params, prob: Problem, lam_step: torch.Tensor) -> None:
     lam = lam_step * prob.pen_weight  # (B, G)
     if prob.groups is None:  # in place: only the columns that change are written
         hier_prox(p.theta, p.W0, lambda_=lam, M=prob.M, check=False, out=(p.theta, p.W0))
-        return
-    th, W0 = group_hier_prox(p.theta, p.W0, prob.groups, lambda_=lam, M=prob.M, check=False)
-    p.first[:, : p.n_outputs] = th
-    p.first[:, p.n_outputs :] = W0
+    else:
+        th, W0 = group_hier_prox(p.theta, p.W0, prob.groups, lambda_=lam, M=prob.M, check=False)
+        p.first[:, : p.n_outputs] = th
+        p.first[:, p.n_outputs :] = W0
+    if prob.col_mask is not None:
+        p.first.mul_(prob.col_mask)
 
 
 def minibatches(prob: Problem, cfg: TrainConfig) -> list[torch.Tensor | None]:
@@ -376,4 +381,5 @@ def sub_problem(prob: Problem, models: torch.Tensor) -> Problem:
         null_loss=take(prob.null_loss),
         sat_loss=take(prob.sat_loss),
         null_score=take(prob.null_score),
+        col_mask=take(prob.col_mask),
     )

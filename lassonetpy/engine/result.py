@@ -157,7 +157,8 @@ class PathResult:
                 + np.asarray(offset, dtype=np.float64).reshape(eta.shape[0], -1)
                 / self.response.scale
             )
-        eta = self.response.center + self.response.scale * eta
+        osc = self.response.output_scale
+        eta = self.response.center + self.response.scale * (eta if osc is None else osc * eta)
         if type == "link":
             return eta
         if type == "response":

@@ -321,7 +321,9 @@ def validate(
     )
 
 
-def build_problem(s: Setup, standardize: bool) -> tuple[Problem, np.random.SeedSequence]:
+def build_problem(
+    s: Setup, standardize: bool, pad: bool = False
+) -> tuple[Problem, np.random.SeedSequence]:
     """Standardise the columns and put the batch's data on the device.
 
     One streaming pass gives the column statistics (``s.rows.center``, ``s.rows.scale``); in
@@ -329,6 +331,9 @@ def build_problem(s: Setup, standardize: bool) -> tuple[Problem, np.random.SeedS
     whole matrix). Blocks are copied into torch's own (64-byte aligned) memory: a view of a
     numpy array keeps numpy's alignment, which varies between processes and changes how
     vectorised kernels round, so a chunk on a Dask worker would not repeat a local run.
+    ``pad`` appends zero-weight rows up to whole vector chunks (:func:`~lassonetpy.engine.
+    objective.row_pad`; :func:`~lassonetpy.engine.fit_path` asks for it, so that a model's
+    fit does not depend on its batch; callers that index the rows themselves do not).
     Returns the problem and the ``SeedSequence(seed)`` the models are initialised from.
     """
     dev, dt = s.device, s.dtype
@@ -344,7 +349,7 @@ def build_problem(s: Setup, standardize: bool) -> tuple[Problem, np.random.SeedS
     y = s.family.target(s.info, dt, dev).clone()
     w = torch.tensor(wm, dtype=dt, device=dev)
     off = None if s.offset is None else torch.tensor(s.offset, dtype=dt, device=dev)
-    if isinstance(Xs, torch.Tensor) and s.family.row_separable:  # see objective.row_pad
+    if pad and isinstance(Xs, torch.Tensor) and s.family.row_separable:  # objective.row_pad
         # (a family whose loss is not a sum over rows, e.g. Cox, has no neutral padding row)
         Xs, y, w, off = pad_rows(Xs, y, w, off)
     prob = Problem(

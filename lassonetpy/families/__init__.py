@@ -11,6 +11,7 @@ from .cox import Cox
 from .gaussian import Gaussian, MGaussian
 from .multinomial import Multinomial
 from .poisson import Poisson
+from .reconstruction import Reconstruction, ReconstructionTarget
 
 __all__ = [
     "Family",
@@ -21,6 +22,8 @@ __all__ = [
     "Multinomial",
     "Poisson",
     "Cox",
+    "Reconstruction",
+    "ReconstructionTarget",
     "get_family",
     "register_family",
     "FAMILIES",
@@ -33,6 +36,7 @@ FAMILIES: dict[str, type[Family]] = {
     "poisson": Poisson,
     "mgaussian": MGaussian,
     "cox": Cox,
+    "reconstruction": Reconstruction,
 }
 
 

@@ -40,6 +40,10 @@ class ResponseInfo:
         internal loss, and ``lambda_internal = lambda / scale``).
     output_names : list of str
         Names of the outputs (e.g. response columns).
+    output_scale : numpy.ndarray or None
+        Per-output scale on top of ``scale`` (family ``reconstruction``: the standard deviation
+        of each reconstructed column; predictions are ``center + scale * output_scale * eta``).
+        None means 1 for every output.
     """
 
     y: np.ndarray
@@ -48,6 +52,7 @@ class ResponseInfo:
     center: Any = 0.0
     scale: float = 1.0
     output_names: list[str] = field(default_factory=list)
+    output_scale: np.ndarray | None = None
 
 
 class Family:

@@ -24,7 +24,12 @@ from ..errors import (
 )
 from ..families import Family, get_family
 from .design import Design, DesignSpec, build_design
-from .response import check_response, family_with_ties
+from .response import (
+    check_response,
+    family_with_ties,
+    reconstruction_target,
+    unsupervised_family,
+)
 from .surv import _strata_na, _strata_values, with_strata
 
 __all__ = ["Prepared", "FIT_ARGS", "_prepare"]
@@ -303,8 +308,10 @@ def _array_data(
     na_action: str,
     strata: Any = None,
 ) -> dict[str, Any]:
-    if y is None:
-        raise bad_value("y", "given with `X`", None)
+    if y is None and is_out_of_core(X):
+        raise bad_value(
+            "X", "in memory for the unsupervised path (no `y`)", f"<{type(X).__name__}>"
+        )
     if is_out_of_core(X):
         if strata is not None:
             raise bad_value("strata", "None when X is on disk", "labels", cls=InputError)
@@ -331,7 +338,11 @@ def _array_data(
         raise bad_value("X", "a non-empty 2-D matrix (n_samples, n_features)", f"shape {Xa.shape}")
     n, d = Xa.shape
     names = names or [f"x{j + 1}" for j in range(d)]
-    ya = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
+    ya: Any
+    if y is None:  # unsupervised: no response
+        ya = np.zeros((n, 0))
+    else:
+        ya = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
     if ya.shape[0] != n:
         raise bad_value("y", f"of length {n} (the rows of X)", f"length {ya.shape[0]}")
     if ya.dtype.names:  # a record array (e.g. scikit-survival's survival response)
@@ -476,19 +487,17 @@ def _prepare(
         design, w, off, n_dropped, rows, st = _formula_data(
             formula, data, weights, offset, exclude, na_action, strata
         )
-        if design.y is None:
-            raise bad_value(
-                "formula", "a formula with a response, like 'y ~ .'", formula, cls=FormulaError
-            )
+        if unsupervised := design.y is None:
+            family = unsupervised_family(family, formula, offset)
         if design.strata is not None:
             if st is not None:
                 raise bad_value(
                     "strata", "None when the formula has strata()", strata, cls=FormulaError
                 )
             st = design.strata
-        parts = dict(
+        parts: dict[str, Any] = dict(
             X=design.X,
-            y=design.y.reset_index(drop=True),
+            y=None if design.y is None else design.y.reset_index(drop=True),
             strata=st,
             weights=w,
             offset=off,
@@ -504,11 +513,15 @@ def _prepare(
     else:
         if data is not None:
             raise InputError("`data` goes with `formula`; with `X` and `y` leave it out.")
+        if unsupervised := y is None:
+            family = unsupervised_family(family, None, offset)
         parts = _array_data(X, y, weights, offset, exclude, groups, na_action, strata)
         design, row_index = (
             None,
             (X.index[parts["rows"]] if isinstance(X, pd.DataFrame) else pd.Index(parts["rows"])),
         )
+    if unsupervised:  # the decoder reconstructs the columns of X
+        parts["y"] = reconstruction_target(parts, fit_kwargs.get("standardize", True))
     w = parts["weights"]
     if w is not None and (w < 0).any():
         neg = np.flatnonzero(w < 0)

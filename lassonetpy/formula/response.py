@@ -1,4 +1,5 @@
-"""Responses the family accepts that still cannot be fitted (used by :mod:`.inputs`)."""
+"""Responses the family accepts that still cannot be fitted, and the response of the
+unsupervised path (no response: the columns themselves); used by :mod:`.inputs`."""
 
 from __future__ import annotations
 
@@ -6,10 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ResponseError, _short, _Text, bad_value
-from ..families import Family, get_family
+from ..errors import FormulaError, ResponseError, _short, _Text, bad_value
+from ..families import Family, ReconstructionTarget, get_family
 
-__all__ = ["check_response", "family_with_ties"]
+__all__ = [
+    "check_response",
+    "family_with_ties",
+    "unsupervised_family",
+    "reconstruction_target",
+]
 
 
 def check_response(family: str | Family, y: Any, weights: np.ndarray | None) -> None:
@@ -91,3 +97,40 @@ def family_with_ties(family: Any, ties: Any) -> str | Family:
     if not isinstance(family, str):
         raise bad_value("ties", "None with a family object (set it there: Cox(ties=...))", ties)
     return get_family(family, ties=ties)
+
+
+def unsupervised_family(family: Any, formula: Any, offset: Any) -> str:
+    """The family of the unsupervised path (no response), or a clear error."""
+    name = family if isinstance(family, str) else getattr(family, "name", "")
+    if str(name).lower() not in ("gaussian", "reconstruction"):
+        if formula is not None:
+            raise bad_value(
+                "formula",
+                f"a formula with a response, like 'y ~ .', for family {name!r}",
+                formula,
+                "A one-sided formula ('~ .') fits the unsupervised path, which reconstructs "
+                "the columns; it takes family 'gaussian' (the default).",
+                cls=FormulaError,
+            )
+        raise bad_value(
+            "y",
+            f"given with `X` for family {name!r}",
+            None,
+            "Without `y`, lassonet fits the unsupervised path (family 'gaussian', the default).",
+        )
+    if offset is not None:
+        raise bad_value("offset", "None for the unsupervised path (no response)", offset)
+    return "reconstruction"
+
+
+def reconstruction_target(parts: dict[str, Any], standardize: bool) -> ReconstructionTarget:
+    """The unsupervised path's target: the columns of X, standardised like the inputs (or,
+    with ``standardize=False``, only centred: e.g. pixels, whose units are comparable)."""
+    X, w = parts["X"], parts["weights"]
+    names = list(parts["column_names"])
+    mask = np.ones(X.shape, dtype=bool)
+    if standardize:
+        return ReconstructionTarget(X, mask, names=names)
+    ww = np.ones(X.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    center = (ww / ww.sum()) @ X
+    return ReconstructionTarget(X, mask, center=center, scale=np.ones(X.shape[1]), names=names)

@@ -32,6 +32,12 @@ def format_lambda(lam: float) -> str:
     return f"{lam:.4g}"
 
 
+def _pct_label(path: Any) -> str:
+    """``%Var`` for the unsupervised path (the deviance is the reconstruction's RSS), else
+    glmnet's ``%Dev``."""
+    return "%Var" if path.family == "reconstruction" else "%Dev"
+
+
 def format_path(path: Any) -> str:
     """The ``Call:`` line and the table ``Df  %Dev  Lambda``, one row per lambda.
 
@@ -52,10 +58,11 @@ def format_path(path: Any) -> str:
     lam = [format_lambda(v) for v in path.lambdas]
     dev = [f"{round(100 * v, 2) + 0.0:.2f}" for v in path.dev_ratio]
     df = [str(int(v)) for v in path.df]
+    pct = _pct_label(path)
     w0, w1, w2, w3 = (
-        max(len(x) for x in col) for col in (idx, df + ["Df"], dev + ["%Dev"], lam + ["Lambda"])
+        max(len(x) for x in col) for col in (idx, df + ["Df"], dev + [pct], lam + ["Lambda"])
     )
-    head = f"{'':>{w0}}  {'Df':>{w1}}  {'%Dev':>{w2}}  {'Lambda':>{w3}}"
+    head = f"{'':>{w0}}  {'Df':>{w1}}  {pct:>{w2}}  {'Lambda':>{w3}}"
     lines = [f"Call: {path.call}", "", head]
     for i, row in enumerate(zip(idx, df, dev, lam, strict=True)):
         mark = "" if path.converged[i] else " *"
@@ -64,6 +71,8 @@ def format_path(path: Any) -> str:
         "",
         f"Df: terms selected (of {len(path.term_names)}); row 0 is the dense fit (lambda = 0).",
     ]
+    if pct == "%Var":
+        lines.append("%Var: variance of the standardised columns explained by the reconstruction.")
     if not path.converged.all():
         lines.append(
             f"*: not converged ({int((~path.converged).sum())} of {len(path)}): the epoch limit "
@@ -174,7 +183,7 @@ def format_summary(path: Any) -> PathSummary:
         lines.append(f"Never dropped: {_names(pf_zero, -1)}")
     lines += ["", "Selected terms along the path:"]
     w = max(len(r["point"]) for r in rows)
-    lines.append(f"  {'':<{w}}  {'s':>4}  {'Lambda':>8}  {'Df':>4}  {'%Dev':>6}  Terms")
+    lines.append(f"  {'':<{w}}  {'s':>4}  {'Lambda':>8}  {'Df':>4}  {_pct_label(path):>6}  Terms")
     for r in rows:
         lines.append(
             f"  {r['point']:<{w}}  {r['index']:>4}  {format_lambda(r['lambda']):>8}  "
