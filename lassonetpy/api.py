@@ -153,6 +153,7 @@ def lassonet(
     hidden: int | tuple[int, ...] = (100,),
     M: float = 10.0,
     nlambda: int = 100,
+    df_resolution: int = 100,
     lambda_: Any = None,
     lambda_min_ratio: float = 1e-2,
     standardize: bool = True,
@@ -215,6 +216,13 @@ def lassonet(
         Hierarchy multiplier; 0 gives the linear (group) lasso.
     nlambda : int, default 100
         Number of lambdas on the automatic grid (the path may stop earlier).
+    df_resolution : int, default 100
+        The path holds a fit with exactly ``k`` terms for every ``k`` below
+        ``min(number of terms, df_resolution)``: where a step of the grid removes several
+        terms, lambdas are inserted between its ends (bisection, warm-started) until each
+        count has its own fit, so ``coef(df=k)`` and ``nonzero(df=k)`` mean exactly ``k``.
+        Terms that leave within a relative 1e-3 of lambda of each other are reported as ties
+        (``missing_df``). ``0`` keeps the plain grid; ignored with ``lambda_``.
     lambda_ : array-like, optional
         Increasing lambdas to use instead of the automatic grid (the dense fit comes first).
     lambda_min_ratio : float, default 0.01

@@ -641,7 +641,13 @@ def _cv_plan(
     exclude_args: tuple[str, ...] = (),
 ) -> _CVPlan:
     """Validate the arguments, prepare the data, make the folds and the ``1 + K`` masks."""
-    allowed = (set(FIT_ARGS) | set(_PREP_ARGS)) - {"seed", "verbose", *exclude_args}
+    # df_resolution: a batch keeps its common grid (the CV curve's lambdas are the path's)
+    allowed = (set(FIT_ARGS) | set(_PREP_ARGS)) - {
+        "seed",
+        "verbose",
+        "df_resolution",
+        *exclude_args,
+    }
     if unknown := sorted(set(lassonet_kwargs) - allowed):
         raise InputTypeError(
             f"Unknown argument(s) {unknown} for {name}(); it takes "

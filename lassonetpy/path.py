@@ -165,6 +165,15 @@ class LassoNetPath:
         return self._result.n_groups[0]
 
     @property
+    def missing_df(self) -> np.ndarray:
+        """Term counts between the path's fewest and most with no fit of their own: terms
+        that left together (within a relative 1e-3 of lambda; ``df_resolution``), or counts
+        above ``df_resolution``. ``coef(df=k)`` for such a ``k`` gives the next smaller fit."""
+        df = np.asarray(self.df, dtype=np.int64)
+        have = set(df.tolist())
+        return np.array([k for k in range(int(df.min()) + 1, int(df.max())) if k not in have])
+
+    @property
     def n_features(self) -> np.ndarray:
         """Number of columns selected at each lambda."""
         return self._result.n_selected[0]

@@ -460,7 +460,7 @@ def stability_selection(
     """
     t0 = time.perf_counter()
     args = dict(locals())
-    allowed = (set(FIT_ARGS) | set(_PREP_ARGS)) - {"seed", "verbose"}
+    allowed = (set(FIT_ARGS) | set(_PREP_ARGS)) - {"seed", "verbose", "df_resolution"}
     if unknown := sorted(set(lassonet_kwargs) - allowed):
         raise InputTypeError(
             f"Unknown argument(s) {unknown} for stability_selection(); it takes B, fraction, "

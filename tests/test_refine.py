@@ -73,3 +73,98 @@ def test_one_lambda_per_model_equals_each_lambda_alone(boston):
     # the lambdas really differ: the largest one leaves the fewest features
     nz = (p_vec.theta.abs().sum(-2) > 0).sum(-1)
     assert nz[2] < nz[0]
+
+
+# ---- a fit for every term count (engine/refine.py) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mice(shared_data):
+    from lassonetpy.datasets import load_mice_protein
+
+    d = load_mice_protein().dropna()
+    return d.select_dtypes("number").to_numpy(float), d["class"].to_numpy()
+
+
+def test_mice_path_has_every_count_up_to_reported_ties(mice):
+    """The MICE default path: a fit with exactly k proteins for every k in 1..77, except
+    terms that leave together (adjacent lambdas within the tie ratio), which are reported."""
+    from lassonetpy.engine import fit_path
+    from lassonetpy.engine.refine import TIE_RATIO
+
+    X, y = mice
+    res = fit_path(X, y, "multinomial", seed=0)
+    plain = fit_path(X, y, "multinomial", seed=0, df_resolution=0)
+    ns = res.n_groups[0]
+    missing = sorted(set(range(1, X.shape[1])) - set(ns.tolist()))
+    plain_missing = sorted(set(range(1, X.shape[1])) - set(plain.n_groups[0].tolist()))
+    assert len(plain_missing) > 10  # the grid alone leaves gaps (the reason for refining)
+    assert len(missing) <= 8, missing
+    for k in missing:  # each is a tie: the two neighbouring fits are within the tie ratio
+        i = np.flatnonzero(ns > k)[-1]
+        assert ns[i + 1] < k
+        assert res.lambdas[i + 1] <= res.lambdas[i] * (1 + TIE_RATIO) * (1 + 1e-9)
+    # refinement only adds fits: every grid point of the plain path is kept, unchanged
+    idx = np.searchsorted(res.lambdas, plain.lambdas)
+    np.testing.assert_array_equal(res.lambdas[idx], plain.lambdas)
+    np.testing.assert_array_equal(res.beta[0][idx], plain.beta[0])
+    assert np.all(np.diff(res.lambdas) > 0)
+    assert res.converged.all()
+
+
+def test_refined_fits_are_lasso_optima_at_M0(boston):
+    """At M = 0 every inserted lambda is a lasso fit: its objective is within 1e-4 of
+    scikit-learn's Lasso optimum at that lambda, and every count 0..12 has a fit."""
+    from sklearn.linear_model import Lasso
+
+    from lassonetpy.engine import fit_path
+
+    X, y = boston
+    plain = fit_path(X, y, M=0.0, hidden=(4,), nlambda=12, seed=0, df_resolution=0)
+    res = fit_path(X, y, M=0.0, hidden=(4,), nlambda=12, seed=0, dtype="float64")
+    assert len(set(plain.n_groups[0].tolist())) < X.shape[1] + 1  # the coarse grid skips counts
+    assert set(res.n_groups[0].tolist()) >= set(range(X.shape[1] + 1)) - set(res_missing(res))
+    new = [i for i, lam in enumerate(res.lambdas) if not np.isclose(plain.lambdas, lam).any()]
+    assert len(new) >= 3
+    for i in new:
+        lam = res.lambdas[i]
+        sk = Lasso(alpha=lam, tol=1e-14, max_iter=10**6).fit(X, y)
+        opt = 0.5 * np.mean((y - sk.predict(X)) ** 2) + lam * np.abs(sk.coef_).sum()
+        assert (res.objective[0, i] - opt) / opt < 1e-4, (i, lam)
+
+
+def res_missing(res) -> list[int]:
+    from lassonetpy.engine.refine import missing_counts
+
+    return missing_counts(res.n_groups[0].tolist(), 10**9)
+
+
+def test_phase_refine_adds_fits_to_one_model_of_a_batch(boston):
+    """A batch keeps its common grid; phase='refine' refines one of its models afterwards,
+    keeping that model's grid fits and filling its counts, without touching the others."""
+    from lassonetpy.engine import fit_path, take_models
+
+    X, y = boston
+    masks = np.ones((3, len(y)), bool)
+    masks[1, ::3] = False
+    masks[2, 1::3] = False
+    kw = dict(hidden=(4,), nlambda=15, seed=0)
+    batch = fit_path(X, y, masks=masks, **kw)
+    one = take_models(batch, [0])
+    assert len(res_missing(one)) > 0
+    ref = fit_path(X, y, phase="refine", start=one, **kw)
+    assert len(ref.lambdas) > len(one.lambdas)
+    idx = np.searchsorted(ref.lambdas, one.lambdas)
+    np.testing.assert_array_equal(ref.lambdas[idx], one.lambdas)
+    np.testing.assert_array_equal(ref.beta[0][idx], one.beta[0])
+    assert len(res_missing(ref)) < len(res_missing(one))
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "all", True])
+def test_bad_df_resolution(boston, bad):
+    from lassonetpy.engine import fit_path
+    from lassonetpy.errors import LassoNetError
+
+    X, y = boston
+    with pytest.raises(LassoNetError, match="df_resolution"):
+        fit_path(X, y, hidden=(4,), nlambda=5, df_resolution=bad)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..errors import bad_value
 from ..families import Family
 from .collect import Record, collect
 from .dense import train_dense_checked as train_dense  # the fit's dense stage, by that name
@@ -34,6 +35,7 @@ from .grid import _span, lambda_max, null_fit, set_null
 from .network import Params, forward, init_params
 from .objective import Problem, group_norms
 from .progress import Progress
+from .refine import refine_path
 from .result import PathResult, warn_unconverged
 from .setup import Setup, build_problem, validate
 from .states import PathState
@@ -77,6 +79,7 @@ def fit_path(
     phase: str = "full",
     start: PathResult | None = None,
     lambda_span: tuple[float, float] | None = None,
+    df_resolution: int | None = None,
 ) -> PathResult:
     r"""Fit a batch of LassoNet models along a lambda path (numpy in, :class:`PathResult` out).
 
@@ -159,12 +162,16 @@ def fit_path(
         Batch splitting: model ``b`` is initialised from child ``seed_children[b]`` of
         ``SeedSequence(seed)`` (default ``0..B-1``). A chunk of a larger batch passes the
         models' positions in that batch, so they start as they would there.
-    phase : {"full", "dense"}
+    phase : {"full", "dense", "refine"}
         ``"dense"`` stops after the dense fit: the result holds only ``lambdas = [0]``, the
         dense networks and ``lambda_max_internal`` (the first phase of a split batch).
+        ``"refine"`` takes the whole path of one model from ``start`` (a ``"full"`` result of
+        that model, e.g. the full-data model of a CV batch) and only adds the fits of
+        ``df_resolution``.
     start : PathResult, optional
         A ``phase="dense"`` result of the same models and data: its dense networks are taken
-        instead of training them again (the second phase of a split batch).
+        instead of training them again (the second phase of a split batch). With
+        ``phase="refine"``: the path to refine.
     lambda_span : (float, float), optional
         First and last lambda of the automatic grid, in internal units, instead of the ones
         derived from this batch's ``lambda_max``; a chunk passes the span of the whole batch
@@ -226,18 +233,21 @@ def fit_path(
         start=start,
         lambda_span=lambda_span,
     )
+    K = _resolution(df_resolution, s)
     with torch_threads(s.threads):
-        res = _fit(s, standardize, verbose, t0)
+        res = _fit(s, standardize, verbose, t0, K)
     warn_unconverged(res, stacklevel=2, max_epochs=max_epochs)
     return res
 
 
-def _fit(s: Setup, standardize: bool, verbose: bool, t0: float) -> PathResult:
+def _fit(s: Setup, standardize: bool, verbose: bool, t0: float, K: int) -> PathResult:
     """The phases after validation (inside the thread setting of the fit)."""
     prob, ss = build_problem(s, standardize, pad=True)
     eta0 = null_fit(prob, s.info.n_outputs)
     null_dev = set_null(prob, eta0)
     n_steps = s.nlambda if s.user_lam is None else len(s.user_lam)
+    if s.phase == "refine":
+        n_steps = 0
     bar = Progress(1 + n_steps, f"path ({_threads_label(s.threads)})", verbose)
     first, p, lr_dense = _dense_phase(s, prob, ss, eta0, bar)
     t_dense = time.perf_counter() - t0
@@ -250,9 +260,89 @@ def _fit(s: Setup, standardize: bool, verbose: bool, t0: float) -> PathResult:
     if s.phase == "dense":
         bar.close()
         return finish([first], lr_dense, 0.0)
-    grid, ratio = _grid(s, lmax_models)
-    records, lr_path = _path_phase(p, prob, s, grid, ratio, bar, lr_dense)
-    return finish([first, *records], lr_path, time.perf_counter() - t0 - t_dense)
+    if s.phase == "refine":
+        assert s.start is not None
+        records, lrs = _start_records(s.start, first, s)
+    else:
+        grid, ratio = _grid(s, lmax_models)
+        records, lrs = _path_phase(p, prob, s, grid, ratio, bar, lr_dense)
+        records, lrs = [first, *records], [lr_dense, *lrs]
+    # a single model on the automatic grid (not a chunk of a batch, which runs on the batch's
+    # grid and must equal it), or the model handed to phase="refine"
+    whole = s.phase == "full" and s.start is None and s.span is None
+    if K > 0 and s.B == 1 and s.user_lam is None and (whole or s.phase == "refine"):
+        records, lrs = _refine_phase(records, lrs, prob, s, K, bar)
+    bar.set_total(bar.n)
+    bar.close()
+    return finish(records, lrs[-1], time.perf_counter() - t0 - t_dense)
+
+
+def _resolution(df_resolution: int | None, s: Setup) -> int:
+    """The counts ``0 .. K - 1`` that get a fit of their own (0: none)."""
+    if df_resolution is None:
+        df_resolution = 100
+    if (
+        isinstance(df_resolution, bool)
+        or not isinstance(df_resolution, (int, np.integer))
+        or df_resolution < 0
+    ):
+        raise bad_value("df_resolution", "an integer >= 0 (0: the plain grid)", df_resolution)
+    G = s.d if s.groups is None else s.groups.n_groups
+    return int(min(G, df_resolution))
+
+
+def _start_records(
+    start: PathResult, first: Record, s: Setup
+) -> tuple[list[Record], list[torch.Tensor]]:
+    """The path of ``start`` (one model) as records, its dense fit being ``first``."""
+    scale = float(s.info.scale)
+    dev, dt = s.device, s.dtype
+    lr = torch.as_tensor(start.lr, dtype=dt, device=dev)[:1]
+    nan = torch.full((1,), float("nan"), dtype=torch.float64)
+
+    def col(a: np.ndarray | None, i: int) -> torch.Tensor:
+        return nan.clone() if a is None else torch.as_tensor(a[:1, i])
+
+    records = [first]
+    for i in range(1, len(start.lambdas)):
+        records.append(
+            Record(
+                float(start.lambdas[i]) / scale,
+                start.states[i],
+                torch.as_tensor(start.epochs[:1, i]),
+                torch.as_tensor(start.converged[:1, i]),
+                col(start.residual, i),
+                col(start.gap, i),
+            )
+        )
+    return records, [lr] * len(records)
+
+
+def _refine_phase(
+    records: list[Record],
+    lrs: list[torch.Tensor],
+    prob: Problem,
+    s: Setup,
+    K: int,
+    bar: Progress,
+) -> tuple[list[Record], list[torch.Tensor]]:
+    """Fits between the path's points until every count below ``K`` has one (one model)."""
+
+    def on_round(rnd: int, n: int) -> None:
+        bar.set_total(bar.total + 1)
+        bar.update(1, f"refining: {n} interval(s), round {rnd + 1}")
+
+    recs, steps, _ = refine_path(
+        records,
+        lrs,
+        prob,
+        s.config,
+        K,
+        n_outputs=int(s.info.n_outputs),
+        n_hidden_layers=len(s.hidden),
+        on_round=on_round,
+    )
+    return recs, steps
 
 
 def _threads_label(n: int) -> str:
@@ -350,17 +440,18 @@ def _path_phase(
     ratio: float | None,
     bar: Progress,
     lr_path: torch.Tensor,
-) -> tuple[list, torch.Tensor]:
+) -> tuple[list[Record], list[torch.Tensor]]:
     """Warm-started lambdas from the dense fit until no penalised feature is left.
 
     Returns the :class:`~lassonetpy.engine.collect.Record` of every lambda and each model's
-    final step size.
+    step size after it (B,).
     """
     # the path starts without momentum (as a chunk resumed from its dense fit does)
     state = LambdaState(prev=[t.clone() for t in p.tensors()], lr=lr_path.clone())
     # states leave the device at once, compact (dead columns dropped): at d = 5000, K = 1000
     # a full copy per lambda would be 20 MB each
     records: list[Record] = []
+    lrs: list[torch.Tensor] = []
     penalised = torch.as_tensor(s.pen_weight > 0, device=s.device)
     alive = torch.ones(s.B, dtype=torch.bool, device=s.device)
     k = 0
@@ -372,6 +463,7 @@ def _path_phase(
         records.append(
             Record(lam, PathState.compact(p.tensors()), ep, conv, state.residual, state.gap)
         )
+        lrs.append(state.lr.clone())
         gn = group_norms(p, s.groups)
         alive = ((gn > 0) & penalised).any(-1)
         n_sel = int((gn > 0).sum(-1).max())
@@ -383,6 +475,4 @@ def _path_phase(
             grid.append(grid[-1] * ratio)
             extra += 1
             bar.set_total(bar.total + 1)
-    bar.set_total(bar.n)
-    bar.close()
-    return records, lr_path
+    return records, lrs

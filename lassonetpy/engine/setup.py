@@ -264,8 +264,12 @@ def validate(
     B = mk.shape[0]
     Mv = _check_M(M, B)
     children = _check_children(seed_children, B)
-    if phase not in ("full", "dense"):
-        raise bad_value("phase", "'full' or 'dense'", phase)
+    if phase not in ("full", "dense", "refine"):
+        raise bad_value("phase", "'full', 'dense' or 'refine'", phase)
+    if phase == "refine" and (not isinstance(start, PathResult) or B != 1):
+        raise bad_value(
+            "start", "with phase='refine', the PathResult of the one model to refine", start
+        )
     if start is not None and (
         not isinstance(start, PathResult)
         or start.n_models != B

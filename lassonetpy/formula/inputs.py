@@ -39,6 +39,7 @@ FIT_ARGS = (
     "hidden",
     "M",
     "nlambda",
+    "df_resolution",
     "lambda_",
     "lambda_min_ratio",
     "standardize",
