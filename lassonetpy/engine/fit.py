@@ -270,7 +270,11 @@ def _fit(s: Setup, standardize: bool, verbose: bool, t0: float, K: int) -> PathR
     # a single model on the automatic grid (not a chunk of a batch, which runs on the batch's
     # grid and must equal it), or the model handed to phase="refine"
     whole = s.phase == "full" and s.start is None and s.span is None
-    if K > 0 and s.B == 1 and s.user_lam is None and (whole or s.phase == "refine"):
+    # stochastic training (dropout, mini-batches): a count at one lambda is itself noisy, so
+    # bisecting on it means little; such paths keep the grid
+    cfg = s.config
+    noisy = cfg.dropout > 0 or (cfg.batch_size is not None and cfg.batch_size < prob.n_real)
+    if K > 0 and s.B == 1 and s.user_lam is None and not noisy and (whole or s.phase == "refine"):
         records, lrs = _refine_phase(records, lrs, prob, s, K, bar)
     bar.set_total(bar.n)
     bar.close()
@@ -328,10 +332,11 @@ def _refine_phase(
 ) -> tuple[list[Record], list[torch.Tensor]]:
     """Fits between the path's points until every count below ``K`` has one (one model)."""
 
-    def on_round(rnd: int, n: int) -> None:
-        bar.set_total(bar.total + 1)
-        bar.update(1, f"refining: {n} interval(s), round {rnd + 1}")
+    def on_round(rnd: int, n: int) -> None:  # one step of the bar per fit, as on the grid
+        bar.set_total(bar.total + n)
+        bar.update(n, f"refining: {n} interval(s), round {rnd + 1}")
 
+    last_note = bar.note  # the path's end (lambda, features left) stays the bar's last word
     recs, steps, _ = refine_path(
         records,
         lrs,
@@ -342,6 +347,7 @@ def _refine_phase(
         n_hidden_layers=len(s.hidden),
         on_round=on_round,
     )
+    bar.update(0, last_note)
     return recs, steps
 
 
