@@ -53,6 +53,7 @@ FIT_ARGS = (
     "device",
     "dtype",
     "verbose",
+    "body",
 )
 
 
