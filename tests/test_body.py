@@ -101,6 +101,7 @@ def test_a_batch_norm_body_fits_prints_plots_and_cross_validates_on_mice(mice):
     assert probs.shape[:2] == (5, 8) and np.allclose(probs.sum(1), 1)
     assert isinstance(fit.plot(), matplotlib.axes.Axes)
     assert not fit.coef(s=0).empty
+    assert "Network:       body=Sequential (first layer 8 units)" in str(fit.summary())
     cv = cv_lassonet(X=X, y=y, nfolds=3, **kw)
     assert "Multinomial Deviance" in repr(cv)
     assert isinstance(cv.plot(), matplotlib.axes.Axes)
@@ -185,7 +186,7 @@ def test_a_training_loop_with_sgd_and_hierprox_drops_features_as_lambda_grows():
             loss.backward()
             opt.step()
             prox.step(lam, lr=0.05)
-        counts.append(int(prox.selected().sum()))
+        counts.append(int(prox.support().sum()))
         # the hierarchy holds after every step
         assert bool((net[0].weight.abs().amax(0) <= 5.0 * skip.weight.abs()[0] + 1e-6).all())
     assert counts[0] == 6 and counts == sorted(counts, reverse=True) and counts[-1] < 6

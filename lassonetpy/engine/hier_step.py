@@ -63,7 +63,7 @@ class HierProx:
     ...         loss.backward()
     ...         opt.step()
     ...         prox.step(lam, lr=0.05)
-    ...     print(lam, prox.selected().tolist())
+    ...     print(lam, prox.support().tolist())
     0.0 [True, True, True, True, True]
     1.0 [True, True, False, False, True]
     4.0 [True, True, False, False, False]
@@ -114,7 +114,7 @@ class HierProx:
         sq = col.new_zeros(self.groups.n_groups).index_add(0, gid, col)
         return (sq.sqrt() * self._pen.to(sq)).sum()
 
-    def selected(self) -> torch.Tensor:
+    def support(self) -> torch.Tensor:
         """Columns with a non-zero skip weight (d,), bool."""
         th = self.theta if self.theta.dim() == 2 else self.theta.unsqueeze(0)
         return (th.detach() != 0).any(0)
