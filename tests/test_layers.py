@@ -77,11 +77,15 @@ def test_engine_imports_neither_formula_report_nor_front_ends(mod):
     assert not bad, f"{mod} imports {bad}"
 
 
-def test_prox_imports_only_torch_numpy_and_errors():
-    deps = MODULES["engine.prox"]
+PROX = sorted(m for m in MODULES if m.startswith("engine.prox"))  # prox.py and its parts
+
+
+@pytest.mark.parametrize("mod", PROX)
+def test_prox_imports_only_torch_numpy_and_errors(mod):
+    deps = MODULES[mod]
     pkgs = {d.split(".")[0] for d in deps if not d.startswith("lassonetpy")}
     assert pkgs <= {"__future__", "torch", "numpy", "typing", "math", "collections"}, pkgs
-    assert _inner(deps) <= {"errors"}
+    assert _inner(deps) <= {"errors", *PROX}, deps
 
 
 @pytest.mark.parametrize("mod", sorted(m for m in MODULES if _top(m) == "families"))
