@@ -36,15 +36,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import InputError, InputTypeError, LassoNetWarning, bad_value
-from .measures import (
-    _auc_1d,
-    _check_inputs,
-    _check_weights,
-    _pointwise,
-    _Text,
-    check_measure,
-    family_name,
-)
+from .measure_compute import _auc_1d, _check_inputs, _check_weights, _pointwise, _Text
+from .measure_registry import check_measure, family_name
 
 __all__ = [
     "make_folds",
