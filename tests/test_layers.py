@@ -19,6 +19,7 @@ FRONT = {
     "cv",
     "cva",
     "stability",
+    "stability_result",
     "path",
     "persist",
     "assess",
