@@ -31,8 +31,8 @@ extensions = [
     "myst_nb",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
-# errors.md is shown as project/docs/errors (the README links to it at that path)
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "errors.md"]
+# errors.md and body.md are shown as project/docs/... (the README links to errors there)
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "errors.md", "body.md"]
 templates_path = ["_templates"]  # autosummary/class.rst: own methods only (not sklearn's)
 
 # API reference: one page per object from its numpydoc docstring
@@ -61,6 +61,7 @@ PROJECT_PAGES = [
     "bench/README.md",
     "lassonetpy/datasets/README.md",
     "docs/errors.md",
+    "docs/body.md",
 ]
 
 

@@ -5,6 +5,7 @@ from .api import lassonet
 from .assess import assess, confusion
 from .cv import CVLassoNet, cv_lassonet
 from .cva import CVALassoNet, cva_lassonet
+from .engine.hier_step import HierProx
 from .engine.prox import group_hier_prox, hier_prox, soft_threshold
 from .engine.rows import from_chunks
 from .impute import lassonet_impute
@@ -19,6 +20,7 @@ __all__ = [
     "hier_prox",
     "group_hier_prox",
     "soft_threshold",
+    "HierProx",
     "lassonet",
     "LassoNetPath",
     "load",

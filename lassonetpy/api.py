@@ -176,6 +176,7 @@ def lassonet(
     device: str = "cpu",
     dtype: str = "float32",
     verbose: bool = True,
+    body: Any = None,
 ) -> LassoNetPath:
     r"""Fit a LassoNet along a path of penalties, glmnet style.
 
@@ -279,6 +280,24 @@ def lassonet(
         Precision of training.
     verbose : bool, default True
         Show a progress bar and the NA message (on stderr).
+    body : torch.nn.Module, optional
+        Any PyTorch network to use instead of the built-in MLP (``hidden`` is then ignored).
+        Its first layer (the first registered submodule with parameters; for
+        ``nn.Sequential`` its first element) must be ``torch.nn.Linear(d, K)`` over the ``d``
+        design columns, and the input must enter only through it; its output is ``(n,
+        n_outputs)``. The package adds the skip layer ``theta`` (and an intercept unless the
+        body is an ``nn.Sequential`` ending in a ``Linear`` with a bias), applies Hier-Prox to
+        ``(theta, W0)`` (``W0`` the first layer's weight) after every step, and trains the
+        rest by autograd along the same path (dense fit, grid, warm starts, stopping rule);
+        ``cv_lassonet(..., body=...)`` cross-validates it. Every model starts from the
+        module's own weights (the module is copied, never changed) and a seeded ``theta``.
+        Batch norm trains on each model's rows with positive weight (train mode, unweighted
+        batch statistics); every stored path point keeps those statistics as running
+        statistics, so ``predict`` (evaluation mode) reproduces the training outputs on the
+        training rows. Not with ``dropout=`` (put ``nn.Dropout`` in the body), ``save``, an
+        on-disk ``X``, ``relax``, or a batch split into tasks (``parallel``, ``n_tasks``).
+        See ``docs/body.md``; :class:`lassonetpy.HierProx` is the building block for a
+        training loop of your own.
 
     Returns
     -------

@@ -92,6 +92,14 @@ def save_path(obj: LassoNetPath, file: str | os.PathLike) -> None:
         an existing file of that name is then unchanged.
     """
     r = obj._result
+    if getattr(r, "body", None) is not None:  # lassonet(..., body=): user code, not tensors
+        raise bad_value(
+            "body",
+            "None to save a path (files hold tensors and JSON, never code)",
+            obj.settings.get("body", r.body),
+            "Pickle the fit instead (pickle.dump; loading it needs the module's class "
+            "importable), or keep the module and refit.",
+        )
     tensors: dict[str, torch.Tensor] = {}
     arrays = []
     for f in fields(r):

@@ -80,7 +80,19 @@ def _engine_kwargs(path: LassoNetPath) -> dict[str, Any]:
     }
 
 
+def _no_body(path: LassoNetPath) -> None:
+    """Relaxed refits train the built-in network: not for a fit with a custom ``body``."""
+    if path.settings.get("body") is not None:
+        raise bad_value(
+            "body",
+            "None for relaxed fits (the refits train the built-in network)",
+            path.settings["body"],
+            "Refit the selected columns with your own module instead.",
+        )
+
+
 def _train_data(path: LassoNetPath) -> Any:
+    _no_body(path)
     prep = path._train
     if prep is None:
         raise InputError(
@@ -375,6 +387,7 @@ def cv_relaxed(
     from .report.measures import family_name, is_maximized, measure_name
 
     t0 = time.perf_counter()
+    _no_body(path)
     prep = plan.prep
     tol = _refit_tol(path, tol)
     sel = np.asarray(result.selected)  # (B, L, d)

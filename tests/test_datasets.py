@@ -12,10 +12,12 @@ from __future__ import annotations
 import doctest
 import gzip
 import hashlib
+import importlib
 import os
 import socket
 from importlib import resources
 from pathlib import Path
+from pkgutil import iter_modules
 
 import numpy as np
 import pandas as pd
@@ -387,9 +389,15 @@ def test_unexpected_category_value_is_an_error_not_nan():
 
 
 def test_doctests_in_module_pass():
-    result = doctest.testmod(ds, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 15
-    assert result.failed == 0
+    attempted = 0
+    for mod in (
+        ds,
+        *(importlib.import_module(f"{ds.__name__}.{m.name}") for m in iter_modules(ds.__path__)),
+    ):
+        result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, mod.__name__
+        attempted += result.attempted
+    assert attempted >= 15
 
 
 def test_every_loader_documents_every_column():

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from lassonetpy.engine import fit_path, prox
+from lassonetpy.engine import fit_path, prox, prox_columns
 from lassonetpy.engine.prox import group_hier_prox, hier_prox
 
 
@@ -93,7 +93,7 @@ def test_device_branches_equal_host_branches_and_never_sync(monkeypatch, shape, 
     host = hier_prox(theta, W, lambda_=lam, M=M, check=False)
     host_g = group_hier_prox(theta, W, groups, lambda_=lam, M=M, check=False)
     with monkeypatch.context() as mp:
-        mp.setattr(prox, "_host_branches", lambda t: False)
+        mp.setattr(prox_columns, "_host_branches", lambda t: False)
         _no_host_reads(mp)
         dev = hier_prox(theta, W, lambda_=lam, M=M, check=False)
         dev_g = group_hier_prox(theta, W, groups, lambda_=lam, M=M, check=False)

@@ -384,8 +384,15 @@ def test_docstring_examples_run():
     import matplotlib
 
     matplotlib.use("Agg")
-    from lassonetpy.report import cv_plot, cv_stats, measures
+    from lassonetpy.report import (
+        cv_plot,
+        cv_stats,
+        folds,
+        measure_compute,
+        measure_registry,
+        measures,
+    )
 
-    for mod in (measures, cv_stats, cv_plot):
+    for mod in (measures, measure_registry, measure_compute, cv_stats, folds, cv_plot):
         res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert res.failed == 0 and res.attempted > 0, mod.__name__

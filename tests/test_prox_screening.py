@@ -23,11 +23,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_prox import HYP, _p, _t, check_all_columns, prox_problem
 
-import lassonetpy.engine.prox as P
+import lassonetpy.engine.prox_columns as PC
+import lassonetpy.engine.prox_sorted as PS
 from lassonetpy.engine.prox import group_hier_prox, hier_prox
 
 F64 = torch.float64
 F32 = torch.float32
+
+
+def _set(mp, name, value):
+    """Set a tuning constant (or ``_numpy_ok``) in every prox module that reads it."""
+    mods = [mod for mod in (PC, PS) if hasattr(mod, name)]
+    assert mods, name
+    for mod in mods:
+        mp.setattr(mod, name, value)
 
 
 @pytest.fixture
@@ -36,8 +45,8 @@ def plain(monkeypatch):
 
     def run(fn, *args, **kw):
         with monkeypatch.context() as m:
-            m.setattr(P, "_numpy_ok", lambda x: False)  # torch sort of whole columns
-            m.setattr(P, "_FULL_PASS_FRACTION", 10**9)  # W rewritten in one clamping pass
+            _set(m, "_numpy_ok", lambda x: False)  # torch sort of whole columns
+            _set(m, "_FULL_PASS_FRACTION", 10**9)  # W rewritten in one clamping pass
             return fn(*args, **kw)
 
     return run
@@ -45,13 +54,13 @@ def plain(monkeypatch):
 
 def _force_candidates(monkeypatch, refine_above=None, chunk=None, dense=False):
     """Screening on (no small-problem shortcut); binding columns by candidates unless dense."""
-    monkeypatch.setattr(P, "_SMALL", 0)
+    _set(monkeypatch, "_SMALL", 0)
     if not dense:
-        monkeypatch.setattr(P, "_DENSE_MAX", 0)
+        _set(monkeypatch, "_DENSE_MAX", 0)
     if refine_above is not None:
-        monkeypatch.setattr(P, "_REFINE_ABOVE", refine_above)
+        _set(monkeypatch, "_REFINE_ABOVE", refine_above)
     if chunk is not None:
-        monkeypatch.setattr(P, "_CHUNK", chunk)
+        _set(monkeypatch, "_CHUNK", chunk)
 
 
 def _assert_same(a, b, rtol=1e-13, atol=1e-15):
@@ -116,10 +125,10 @@ def test_candidate_path_equals_plain_sort(kind, M, dtype, plain, monkeypatch):
     # few entries: the numpy route
     _assert_same(hier_prox(theta, W, lambda_=lam, M=M), slow, **tol)
     # screening, binding columns sorted whole
-    monkeypatch.setattr(P, "_SMALL", 0)
+    _set(monkeypatch, "_SMALL", 0)
     _assert_same(hier_prox(theta, W, lambda_=lam, M=M), slow, **tol)
     # screening and candidates
-    monkeypatch.setattr(P, "_DENSE_MAX", 0)
+    _set(monkeypatch, "_DENSE_MAX", 0)
     fast = hier_prox(theta, W, lambda_=lam, M=M)
     _assert_same(fast, slow, **tol)
     # the same bits with chunked statistics (tiny chunks), candidates listed column by
@@ -131,7 +140,7 @@ def test_candidate_path_equals_plain_sort(kind, M, dtype, plain, monkeypatch):
         ("_SOLVE_BLOCK", 100),
         ("_NUMPY_SOLVE_MAX", 0),
     ]:
-        monkeypatch.setattr(P, name, value)
+        _set(monkeypatch, name, value)
         _assert_same(hier_prox(theta, W, lambda_=lam, M=M), fast, **tol)
 
 
@@ -156,7 +165,7 @@ def test_candidate_path_at_benchmark_shape(plain):
 @pytest.fixture(params=["small", "screening"])
 def path(request, monkeypatch):
     """Run a test both through the small-problem shortcut and through the screening."""
-    monkeypatch.setattr(P, "_SMALL", 10**9 if request.param == "small" else 0)
+    _set(monkeypatch, "_SMALL", 10**9 if request.param == "small" else 0)
     return request.param
 
 
@@ -197,7 +206,7 @@ def test_certainly_zero_columns(dtype, path):
 def test_few_zero_columns_with_hidden_weights(plain, monkeypatch):
     """A few certainly-zero columns with non-zero W among binding and free ones (the column
     fixes differ from the binding set); the same as the plain algorithm."""
-    monkeypatch.setattr(P, "_SMALL", 0)
+    _set(monkeypatch, "_SMALL", 0)
     rng = np.random.default_rng(9)
     d, K, M, lam = 64, 300, 2.0, 0.5
     theta = rng.normal(size=(2, d)) + 3.0  # not binding ...
@@ -294,7 +303,7 @@ def _inputs(B=3, O=2, K=120, d=40, seed=5, dtype=F64):
 @pytest.mark.parametrize("lb", [0.0, 0.05], ids=["lb0", "lb0.05"])
 @pytest.mark.parametrize("dtype", [F64, F32], ids=["f64", "f32"])
 def test_out_in_place_equals_functional(full_pass, lb, dtype, monkeypatch, path):
-    monkeypatch.setattr(P, "_FULL_PASS_FRACTION", 10**9 if full_pass else 0)
+    _set(monkeypatch, "_FULL_PASS_FRACTION", 10**9 if full_pass else 0)
     theta, W = _inputs(dtype=dtype)
     lam = torch.tensor([[0.05], [0.2], [0.8]], dtype=dtype)
     ref = hier_prox(theta, W, lambda_=lam, M=3.0, lambda_bar=lb)
@@ -373,11 +382,11 @@ def test_random_sizes_candidates_vs_dense_sort(seed):
     W = _t(rng.normal(size=(B, K, d)) * 10.0 ** rng.uniform(-3, 0))
     lam, M = float(rng.uniform(0, 1)), float(10.0 ** rng.uniform(-2, 1.5))
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(P, "_SMALL", 0)
+        _set(m, "_SMALL", 0)
         fast = hier_prox(theta, W, lambda_=lam, M=M)
-        m.setattr(P, "_DENSE_MAX", 10**12)
+        _set(m, "_DENSE_MAX", 10**12)
         dense = hier_prox(theta, W, lambda_=lam, M=M)
-        m.setattr(P, "_SMALL", 10**12)
+        _set(m, "_SMALL", 10**12)
         small = hier_prox(theta, W, lambda_=lam, M=M)
     _assert_same(fast, dense, rtol=1e-13, atol=1e-15)
     _assert_same(fast, small, rtol=1e-13, atol=1e-15)

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .network import Params, forward
+from .network import forward, stored_params
 from .objective import Problem, group_norms, sub_problem, summed_over_rows
 from .result import PathResult
 from .setup import Setup
@@ -74,7 +74,7 @@ def collect(
                 x.to(dev)
                 for x in (torch.cat(z, 0) for z in zip(*(r.state.tensors() for r in part)))
             ]
-            p = Params(ts[0], ts[1 : 1 + nw], ts[1 + nw :], O)
+            p = stored_params(ts, O, s.body, nw)
             Rb = len(part)
             lam_v = torch.tensor([r.lam for r in part], dtype=p.first.dtype, device=dev)
             th_all = p.theta.double().cpu().numpy().reshape(Rb, B, O, d)
@@ -130,6 +130,7 @@ def collect(
         states=states,
         timing=timing,
         lambda_max_internal=lambda_max.double().cpu().numpy(),
+        body=s.body,
     )
 
 

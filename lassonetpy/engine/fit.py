@@ -80,6 +80,7 @@ def fit_path(
     start: PathResult | None = None,
     lambda_span: tuple[float, float] | None = None,
     df_resolution: int | None = None,
+    body: Any = None,
 ) -> PathResult:
     r"""Fit a batch of LassoNet models along a lambda path (numpy in, :class:`PathResult` out).
 
@@ -177,6 +178,9 @@ def fit_path(
         derived from this batch's ``lambda_max``; a chunk passes the span of the whole batch
         (:func:`grid_span`), so every chunk runs on the batch's grid, bit for bit. Ignored
         with ``lambda_``.
+    body : torch.nn.Module, optional
+        A user's network instead of the built-in MLP (``hidden`` is then ignored): its first
+        layer must be ``torch.nn.Linear(d, K)``; see :mod:`lassonetpy.engine.body`.
 
     Returns
     -------
@@ -232,6 +236,7 @@ def fit_path(
         phase=phase,
         start=start,
         lambda_span=lambda_span,
+        body=body,
     )
     K = _resolution(df_resolution, s)
     with torch_threads(s.threads):
@@ -254,6 +259,8 @@ def _fit(s: Setup, standardize: bool, verbose: bool, t0: float, K: int) -> PathR
     lmax_models = lambda_max(p, prob, eta0)
 
     def finish(records: list[Record], lr: torch.Tensor, t_path: float) -> PathResult:
+        if s.body is not None:  # a body's batch-norm statistics per state (engine/body.py)
+            records = s.body.finish(records, prob.X, prob.w)
         timing = {"dense": t_dense, "path": t_path, "total": time.perf_counter() - t0}
         return collect(records, s, prob, null_dev, lr, timing, lmax_models)
 
@@ -274,7 +281,8 @@ def _fit(s: Setup, standardize: bool, verbose: bool, t0: float, K: int) -> PathR
     # bisecting on it means little; such paths keep the grid
     cfg = s.config
     noisy = cfg.dropout > 0 or (cfg.batch_size is not None and cfg.batch_size < prob.n_real)
-    if K > 0 and s.B == 1 and s.user_lam is None and not noisy and (whole or s.phase == "refine"):
+    simple = s.B == 1 and s.user_lam is None and not noisy and s.body is None
+    if K > 0 and simple and (whole or s.phase == "refine"):
         records, lrs = _refine_phase(records, lrs, prob, s, K, bar)
     bar.set_total(bar.n)
     bar.close()
@@ -389,6 +397,9 @@ def _dense_phase(
         g = torch.Generator().manual_seed(
             int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
         )
+        if s.body is not None:  # a user's module (engine/body.py)
+            inits.append(s.body.init_params(g))
+            continue
         inits.append(init_params(1, s.d, s.hidden, O, generator=g, dtype=dt, device=dev))
     p = inits[0].like([torch.cat(ts, 0) for ts in zip(*(q.tensors() for q in inits))])
     # centre the output on the null fit: the mean of the network's output over the data's

@@ -17,11 +17,12 @@ LassoNet usually meets, and it keeps the number of tensor operations per step sm
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
-__all__ = ["Params", "init_params", "forward", "forward_backward"]
+__all__ = ["Params", "init_params", "forward", "forward_backward", "stored_params"]
 
 
 @dataclass
@@ -32,6 +33,11 @@ class Params:
     weights: list[torch.Tensor]
     biases: list[torch.Tensor]
     n_outputs: int
+    # a user's module (lassonetpy.engine.body.BodyNetwork) instead of the built-in MLP: then
+    # ``weights`` are its other matrices, ``biases`` its vectors (the output bias last) and
+    # ``buffers`` its batch-norm statistics (stored states only); None: the MLP
+    body: Any = None
+    buffers: list[torch.Tensor] = field(default_factory=list)
 
     @property
     def theta(self) -> torch.Tensor:
@@ -44,14 +50,25 @@ class Params:
         return self.first[:, self.n_outputs :]
 
     def tensors(self) -> list[torch.Tensor]:
-        """All parameter tensors: ``first``, the other weights, then the biases."""
-        return [self.first, *self.weights, *self.biases]
+        """All parameter tensors: ``first``, the other weights, then the biases (then a body's
+        stored buffers, if any)."""
+        return [self.first, *self.weights, *self.biases, *self.buffers]
 
     def like(self, tensors: list[torch.Tensor]) -> Params:
         """Parameters with the same structure built from ``tensors`` (as from :meth:`tensors`)."""
         nw = len(self.weights)
+        if self.body is None:
+            return Params(
+                tensors[0], list(tensors[1 : 1 + nw]), list(tensors[1 + nw :]), self.n_outputs
+            )
+        nb = len(self.biases)
         return Params(
-            tensors[0], list(tensors[1 : 1 + nw]), list(tensors[1 + nw :]), self.n_outputs
+            tensors[0],
+            list(tensors[1 : 1 + nw]),
+            list(tensors[1 + nw : 1 + nw + nb]),
+            self.n_outputs,
+            self.body,
+            list(tensors[1 + nw + nb :]),
         )
 
     def clone(self) -> Params:
@@ -66,6 +83,18 @@ class Params:
     def n_models(self) -> int:
         """Number of models ``B``."""
         return self.first.shape[0]
+
+
+def stored_params(
+    tensors: list[torch.Tensor], n_outputs: int, body: Any = None, n_hidden: int | None = None
+) -> Params:
+    """Parameters of stored tensors (a path state's ``tensors()``): the built-in network's
+    layout (``n_hidden`` layers; default from the number of tensors), or a body's
+    (:meth:`lassonetpy.engine.body.BodyNetwork.stored`, evaluation mode)."""
+    if body is not None:
+        return body.stored(tensors)
+    nw = (len(tensors) - 1) // 2 if n_hidden is None else n_hidden
+    return Params(tensors[0], list(tensors[1 : 1 + nw]), list(tensors[1 + nw :]), n_outputs)
 
 
 def init_params(
@@ -164,6 +193,7 @@ def forward(
     *,
     dropout: float = 0.0,
     generator: torch.Generator | None = None,
+    w: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Linear predictor of every model on the shared inputs.
 
@@ -177,6 +207,9 @@ def forward(
         Dropout probability on hidden units (training only).
     generator : torch.Generator, optional
         Randomness for dropout.
+    w : torch.Tensor of shape (B, n), optional
+        Row weights: a body (``p.body``) in training runs each model on its rows with
+        ``w > 0`` only (batch norm); the built-in network ignores it.
 
     Returns
     -------
@@ -190,6 +223,8 @@ def forward(
     >>> forward(p, torch.randn(7, 4, dtype=torch.float64)).shape
     torch.Size([3, 7, 2])
     """
+    if p.body is not None:
+        return p.body.forward(p, X, w)
     return _forward(p, X, dropout, generator)[0]
 
 
@@ -200,6 +235,7 @@ def forward_backward(
     *,
     dropout: float = 0.0,
     generator: torch.Generator | None = None,
+    w: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Loss of every model and its gradient with respect to every parameter tensor.
 
@@ -215,6 +251,8 @@ def forward_backward(
         Dropout probability on hidden units.
     generator : torch.Generator, optional
         Randomness for dropout.
+    w : torch.Tensor of shape (B, n), optional
+        Row weights (see :func:`forward`).
 
     Returns
     -------
@@ -222,6 +260,8 @@ def forward_backward(
     grads : list of torch.Tensor
         In the order of :meth:`Params.tensors`.
     """
+    if p.body is not None:  # a user's module: autograd (lassonetpy.engine.body)
+        return p.body.forward_backward(p, X, loss_grad, w)
     eta, acts, masks = _forward(p, X, dropout, generator)
     loss, g = loss_grad(eta)
     B, OK, d = p.first.shape

@@ -228,7 +228,7 @@ def summed_over_rows(
     """``sum over row blocks of fn(eta, y, w)`` for each ``fn``, one forward pass per block."""
     out: list[torch.Tensor] = []
     for X, y, w, off in prob.blocks():
-        eta = forward(p, X)
+        eta = forward(p, X, w=w)
         if offset and off is not None:
             eta = eta + off
         vals = [fn(eta, y, w) for fn in fns]
@@ -304,7 +304,7 @@ def gradients(
                 got.extend(extra(X, eta, y, w, g, off))
             return lo, g
 
-        lo, gr = forward_backward(p, X, loss_grad, dropout=dropout, generator=prob.generator)
+        lo, gr = forward_backward(p, X, loss_grad, dropout=dropout, generator=prob.generator, w=w)
         if loss is None:
             loss, grads, extras = lo, gr, got
         else:

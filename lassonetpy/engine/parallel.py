@@ -359,6 +359,13 @@ def fit_batch(
 
         n_tasks = int(check_number(n_tasks, "n_tasks", low=1, integer=True))
     kwargs = {k: v for k, v in prep.fit_kwargs.items() if k != "verbose"}
+    if kwargs.get("body") is not None and (client is not None or (n_tasks or 1) > len(groups)):
+        raise bad_value(
+            "parallel" if client is not None else "n_tasks",
+            "None with `body` (a custom network is fitted as one batch in this process)",
+            parallel if client is not None else n_tasks,
+            "Drop parallel= and n_tasks=.",
+        )
 
     if client is None and (n_tasks is None or n_tasks <= len(groups)):
         # the plain local run: one engine call per grid group

@@ -13,7 +13,7 @@ import torch
 from ..errors import ConvergenceWarning, bad_value
 from ..families import Family, ResponseInfo
 from .checks import check_matrix
-from .network import Params, forward
+from .network import Params, forward, stored_params
 from .states import PathState
 
 __all__ = ["PathResult", "take_models", "concat_results", "warn_unconverged"]
@@ -62,6 +62,9 @@ class PathResult:
         Network parameters of every model at each path point, with the input columns that
         are zero in every model left out (:class:`lassonetpy.engine.states.PathState`; indexing it
         gives the full tensors). Use :meth:`params` for one model.
+    body : BodyNetwork or None
+        The adaptor of a user's module (``fit_path(..., body=)``, :mod:`lassonetpy.engine.body`);
+        its states then hold the module's parameters (and batch-norm statistics).
     lambda_max_internal : ndarray of shape (B,)
         Each model's ``lambda_max`` after its dense fit (the smallest lambda at which its
         input-free model is stationary) in the engine's internal units: multiply by
@@ -97,6 +100,7 @@ class PathResult:
     residual: np.ndarray | None = None
     gap: np.ndarray | None = None
     threads: int = 1
+    body: Any = field(default=None, repr=False)  # engine/body.py: a user's module, or None
 
     def unconverged(self, model: int = 0) -> np.ndarray:
         """Indices of the path points (0 = dense fit) where ``model`` did not converge."""
@@ -115,8 +119,7 @@ class PathResult:
     def params(self, index: int, model: int = 0) -> Params:
         """Network parameters of one model at path point ``index`` (batch dimension 1)."""
         t = self.states[index].tensors(model)
-        nw = (len(t) - 1) // 2
-        return Params(t[0], t[1 : 1 + nw], t[1 + nw :], int(self.response.n_outputs))
+        return stored_params(t, int(self.response.n_outputs), self.body)
 
     def predict(
         self, X: Any, index: int, model: int = 0, *, offset: Any = None, type: str = "link"

@@ -60,6 +60,7 @@ class Setup:
     phase: str
     start: PathResult | None
     config: TrainConfig
+    body: Any = None  # a BodyNetwork (engine/body.py): a user's module instead of the MLP
 
     @property
     def n(self) -> int:
@@ -213,6 +214,7 @@ def validate(
     phase: Any,
     start: Any,
     lambda_span: Any,
+    body: Any = None,
 ) -> Setup:
     """Check every argument of :func:`~lassonetpy.engine.fit_path` (its documentation says
     what each must be) and return them validated; an error names the first bad argument."""
@@ -285,6 +287,10 @@ def validate(
     sizes = np.ones(d) if gi is None else np.asarray(gi.sizes, dtype=np.float64)
     pf = _penalty_factor(penalty_factor, gi, d)
     off = _offset(offset, n, info.n_outputs, float(info.scale))
+    net = None
+    if body is not None:
+        net = _body(body, d, info.n_outputs, dt, dev, out_of_core, dropout, phase, start)
+        hidden_t = (net.K,)
     cfg = TrainConfig(
         gamma=gamma,
         gamma_skip=gamma_skip,
@@ -322,7 +328,47 @@ def validate(
         phase=phase,
         start=start,
         config=cfg,
+        body=net,
     )
+
+
+def _body(
+    body: Any,
+    d: int,
+    O: int,
+    dt: torch.dtype,
+    dev: torch.device,
+    out_of_core: bool,
+    dropout: Any,
+    phase: Any,
+    start: Any,
+) -> Any:
+    """The adaptor of a user's ``body`` (engine/body.py), after the checks of what it cannot
+    be combined with."""
+    from .body import BodyNetwork
+
+    if out_of_core:
+        raise bad_value(
+            "X",
+            "an in-memory matrix with `body`",
+            "an on-disk array",
+            "A body with batch norm needs all of a model's rows in one pass.",
+        )
+    if dropout > 0:
+        raise bad_value(
+            "dropout",
+            "0 with `body` (it acts on the built-in network's hidden units)",
+            dropout,
+            "Put torch.nn.Dropout layers in the body instead.",
+        )
+    if phase != "full" or start is not None:
+        raise bad_value(
+            "body",
+            "None when a batch is fitted in chunks (phase='dense' or start=)",
+            body,
+            "Fit the batch in one piece (n_tasks=None, parallel=None).",
+        )
+    return BodyNetwork(body, d, O, dt, dev)
 
 
 def build_problem(

@@ -54,6 +54,7 @@ FIT_ARGS = (
     "device",
     "dtype",
     "verbose",
+    "body",
 )
 
 

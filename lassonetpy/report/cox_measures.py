@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import ResponseError, bad_value
 from ..survival import RiskSets, concordance_index, cox_deviance
-from .measures import _as_float, _check_weights, _Text
+from .measure_compute import _as_float, _check_weights, _Text
 
 __all__ = ["COX_MEASURES", "cox_fold_errors", "cox_assess", "cox_compute"]
 

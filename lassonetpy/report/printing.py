@@ -171,7 +171,10 @@ def format_summary(path: Any) -> PathSummary:
     lines.append(f"Predictors:    {n_cols} columns in {n_terms} terms")
     if path.classes is not None:
         lines.append(f"Classes:       {_names([str(c) for c in path.classes], -1)}")
-    lines.append(f"Network:       hidden={hidden}, M={st.get('M', float('nan')):g}")
+    net = f"hidden={hidden}"
+    if st.get("body") is not None:  # a user's module (first layer of width hidden[0])
+        net = f"body={type(st['body']).__name__} (first layer {hidden[0]} units)"
+    lines.append(f"Network:       {net}, M={st.get('M', float('nan')):g}")
     rng = (
         f"from 0 (dense) to {format_lambda(lam_pos.max())}"
         if len(lam_pos)
